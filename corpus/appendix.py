@@ -1,0 +1,196 @@
+"""Appendix tables -> Task records.
+
+Real appendices are messy: the header repeats after each page break, a cell continues in the next
+row, group rows carry subtotals ("2. Đài Phát thanh ... 308.896.756"), sub-rows have no STT and
+inherit the row above, a total row closes the table. Columns are found by their header words, so
+any column order or subset works.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.agencies import split_agencies
+from corpus.document import Table
+from corpus.records import Task
+from corpus.vocab import Vocabulary, fold
+
+COLUMNS = {
+    "stt": ("stt", "tt", "so tt"),
+    "content": ("noi dung", "nhiem vu", "hoat dong", "ten nhiem vu"),
+    "product": ("san pham", "hinh thuc", "ket qua"),
+    "lead": ("chu tri", "don vi thuc hien", "co quan thuc hien"),
+    "coord": ("phoi hop",),
+    "time": ("thoi gian", "tien do", "thoi han"),
+    "budget": ("kinh phi", "du toan", "so tien"),
+    "note": ("ghi chu",),
+}
+_NUM = re.compile(r"^\s*((?:\d{1,2}(?:\.\d{1,2})*)|[IVX]{1,4})\s*[.)]?\s*(.*)$")
+_MONEY = re.compile(r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:đồng|đ|vnđ|vnd)?\s*$", re.I)
+_MONEY_UNIT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(triệu|tỷ)\s*(?:đồng)?\s*$", re.I)
+
+
+def find_header(table: Table) -> tuple[int, dict[str, int]] | None:
+    """The header row index and column map, if this table looks like a task appendix."""
+    for idx, row in enumerate(table.rows[:4]):
+        cols = map_columns(row)
+        if "lead" in cols and ("content" in cols or "product" in cols):
+            return idx, cols
+    return None
+
+
+def map_columns(row: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for i, cell in enumerate(row):
+        f = " ".join(fold(cell).split())
+        if not f:
+            continue
+        for key, words in COLUMNS.items():
+            if key in cols:
+                continue
+            if key == "stt":
+                if f in words:
+                    cols[key] = i
+                    break
+            elif any(w in f for w in words):
+                cols[key] = i
+                break
+    return cols
+
+
+def parse_money(text: str) -> int | None:
+    t = text.strip()
+    m = _MONEY.match(t)
+    if m:
+        return int(re.sub(r"\D", "", m.group(1)))
+    m = _MONEY_UNIT.match(t)
+    if m:
+        value = float(m.group(1).replace(",", "."))
+        return int(round(value * (1_000_000 if m.group(2).lower() == "triệu" else 1_000_000_000)))
+    return None
+
+
+def _cell(row: list[str], cols: dict[str, int], key: str) -> str:
+    i = cols.get(key)
+    return row[i].strip() if i is not None and i < len(row) else ""
+
+
+def _is_header_repeat(row: list[str], header: list[str]) -> bool:
+    a = [fold(c).strip() for c in row if c.strip()]
+    b = [fold(c).strip() for c in header if c.strip()]
+    return bool(a) and a == b
+
+
+def _starts_continuation(row: list[str]) -> bool:
+    first = next((c.strip() for c in row if c.strip()), "")
+    return bool(first) and (first[0].islower() or first[0] in ",;)(")
+
+
+class _Builder:
+    def __init__(self, doc_id: str, vocab: Vocabulary, warnings: list[str]) -> None:
+        self.doc_id, self.vocab, self.warnings = doc_id, vocab, warnings
+        self.tasks: list[Task] = []
+        self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
+        self.total: int | None = None
+        self.group, self.label = "", ""
+
+    def add(self, fields: dict[str, str], row_label: str, line: int) -> None:
+        self.raw.append(fields)
+        self.tasks.append(self._task(fields, row_label, line))
+
+    def merge(self, fields: dict[str, str]) -> None:
+        raw = self.raw[-1]
+        for k, v in fields.items():
+            if v:
+                raw[k] = f"{raw.get(k, '')} {v}".strip()
+        self.tasks[-1] = self._task(raw, self.tasks[-1].row, self.tasks[-1].line)
+
+    def _task(self, f: dict[str, str], row: str, line: int) -> Task:
+        budget_text = f.get("budget", "")
+        budget = parse_money(budget_text) if budget_text else None
+        notes = [n for n in (f.get("note", ""), budget_text if budget is None else "") if n]
+        return Task(
+            doc_id=self.doc_id, row=row, content=f.get("content", ""), product=f.get("product", ""),
+            lead=split_agencies(f.get("lead", ""), self.vocab),
+            coordinators=split_agencies(f.get("coord", ""), self.vocab),
+            timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
+        )
+
+
+def parse_tables(tables: list[Table], doc_id: str, vocab: Vocabulary, warnings: list[str]) -> tuple[list[Task], int | None]:
+    b = _Builder(doc_id, vocab, warnings)
+    header: list[str] | None = None
+    cols: dict[str, int] = {}
+    for table in tables:
+        found = find_header(table)
+        start = 0
+        if found:
+            hidx, cols = found
+            header, start = table.rows[hidx], hidx + 1
+        elif header is None or len(table.rows[0]) < len(cols):
+            continue  # not an appendix and no earlier header to continue
+        after_header = True
+        for offset, row in enumerate(table.rows[start:], start=start):
+            line = table.line + offset
+            if header is not None and _is_header_repeat(row, header):
+                after_header = True
+                continue
+            if not any(c.strip() for c in row):
+                continue
+            _row(b, row, cols, after_header, line)
+            after_header = False
+    if b.total is not None and b.tasks:
+        s = sum(t.budget or 0 for t in b.tasks)
+        if s != b.total:
+            warnings.append(f"Tổng kinh phí các dòng ({s:,}) khác dòng tổng cộng ({b.total:,}).".replace(",", "."))
+    return b.tasks, b.total
+
+
+def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, line: int) -> None:
+    fields = {k: _cell(row, cols, k) for k in cols if k != "stt"}
+    stt = _cell(row, cols, "stt") if "stt" in cols else ""
+    first = fold(next((c for c in row if c.strip()), "")).strip()
+    if first.startswith("tong") and len(first) < 200:
+        money = parse_money(fields.get("budget", "")) or _money_in(first)
+        if money:
+            b.total = money
+        return
+    m = _NUM.match(stt) if stt else None
+    if stt and not m:
+        # text in the STT column: a group title without a number
+        m = None
+        fields["content"] = (stt + " " + fields.get("content", "")).strip()
+        stt = ""
+    detail = any(fields.get(k) for k in ("lead", "coord", "time", "product"))
+    if m and not detail:
+        name = (m.group(2) or fields.get("content", "")).strip()
+        b.group, b.label = name, m.group(1)
+        return
+    if m:
+        label = m.group(1)
+        if m.group(2) and not fields.get("content"):
+            fields["content"] = m.group(2)
+        b.label = label
+        b.add(fields, label, line)
+        return
+    # no STT: a continuation of the row cut by a page break, or a sub-row of the row above
+    if b.tasks and after_header and _starts_continuation(row):
+        b.merge(fields)
+        return
+    if not detail and not fields.get("content"):
+        if b.tasks:
+            b.merge(fields)
+        else:
+            b.warnings.append(f"Dòng phụ lục không xác định được (dòng {line}).")
+        return
+    if b.tasks and b.tasks[-1].row == b.label:
+        prev = b.raw[-1]
+        for k in ("content", "lead", "coord"):
+            if not fields.get(k) and prev.get(k) and k == "content":
+                fields[k] = prev[k]
+    b.add(fields, b.label or str(len(b.tasks) + 1), line)
+
+
+def _money_in(text: str) -> int | None:
+    found = re.findall(r"\d{1,3}(?:[.,]\d{3}){2,}", text)
+    return int(re.sub(r"\D", "", found[-1])) if found else None

@@ -1,0 +1,119 @@
+"""Duty records from "Tổ chức thực hiện" agency blocks and from "X chủ trì …" sentences.
+
+An agency block is a numbered item in the implementation part: its heading names one or more
+agencies ("12. Đề nghị Báo Ấp Bắc, Đài Phát thanh và Truyền hình tỉnh, …"), sometimes followed by
+':' and the duty on the same line. Each bullet or lettered sub-item under it becomes one Duty.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.agencies import agencies_after, cut_name, split_agencies
+from corpus.records import Duty
+from corpus.structure import Item, Part
+from corpus.vocab import Vocabulary, fold
+
+_VERBS = (
+    "chủ trì", "phối hợp", "có trách nhiệm", "căn cứ", "chủ động", "đưa", "tổ chức", "triển khai",
+    "thực hiện", "tham mưu", "chỉ đạo", "xây dựng", "tăng cường", "lồng ghép", "tập trung", "duy trì",
+    "chuẩn bị", "cung cấp", "hướng dẫn", "theo dõi", "định kỳ", "phân bổ", "bố trí",
+)
+_REQUEST = re.compile(r"^\s*Đề nghị\s+", re.I)
+_CLOSING = re.compile(r"^(Trên đây|Yêu cầu|Trong quá trình|Quá trình thực hiện)", re.I)
+_SUBITEM = re.compile(r"^(?:[a-zđ]\)|[-+•–])\s*")
+
+
+def is_implementation_part(part: Part) -> bool:
+    return "to chuc thuc hien" in fold(part.title)
+
+
+def _agency_heading(text: str) -> tuple[str, str]:
+    """Split an item line into (agency phrase, duty text on the same line)."""
+    t = text.strip()
+    colon = t.find(":")
+    if 0 < colon <= 160 and not re.search(r"\bcác Sở\s*$", t[:colon], re.I):
+        return t[:colon], t[colon + 1 :].strip()
+    if len(t) <= 160 and not t.endswith("."):
+        return t, ""
+    low = t.lower()
+    cut = min((i for v in _VERBS if (i := low.find(" " + v + " ", 3)) > 0), default=-1)
+    if cut > 0:
+        return t[:cut], t
+    return t[:80], t
+
+
+def _clean_agency_phrase(phrase: str) -> tuple[str, bool]:
+    request = bool(_REQUEST.match(phrase))
+    phrase = _REQUEST.sub("", phrase)
+    phrase = re.sub(r"\s*\([^)]*\)", "", phrase)  # "(Trung tâm Hỗ trợ …)"
+    phrase = re.split(r"\s+[-–]\s+(?=[A-ZĐ][a-zà-ỹ]+ [a-zà-ỹ])", phrase, maxsplit=1)[0]  # "Sở Nội vụ - Cơ quan thường trực …"
+    return phrase.strip(" .:"), request
+
+
+def _role(text: str, request: bool) -> str:
+    if request:
+        return "đề nghị"
+    f = fold(text).lstrip("-+• ")
+    if f.startswith("phoi hop"):
+        return "phối hợp"
+    return "chủ trì"
+
+
+def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[Duty], int, list[str]]:
+    """Duties of every agency block in the implementation part; also the closing paragraphs."""
+    duties: list[Duty] = []
+    closing: list[str] = []
+    for item in part.items:
+        phrase, same_line = _agency_heading(item.text)
+        phrase, request = _clean_agency_phrase(phrase)
+        agencies = split_agencies(phrase, vocab) or [phrase]
+        where = f"{part.heading} › {item.number}. {phrase}"
+        texts: list[tuple[str, int]] = []
+        if same_line:
+            texts.append((same_line, item.line))
+        for p in item.body:
+            if _CLOSING.match(p.text):
+                closing.append(p.text)
+                continue
+            if closing:
+                closing.append(p.text)
+                continue
+            texts.append((p.text, p.line))
+        if not texts:
+            texts.append((item.text, item.line))
+        for agency in agencies:
+            for text, line in texts:
+                body = _SUBITEM.sub("", text).strip()
+                duties.append(
+                    Duty(doc_id=doc_id, agency=agency, role=_role(body, request), text=body,
+                         coordinators=agencies_after(body, "phối hợp với", vocab), where=where, line=line)
+                )
+    return duties, len(part.items), closing
+
+
+_LEAD_SENTENCE = re.compile(r"([^.;]*?\bchủ trì\b[^.;]*)", re.I)
+
+
+def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: Vocabulary) -> list[Duty]:
+    """'Giao Giám đốc Sở Thông tin và Truyền thông chủ trì, phối hợp với …' -> a chủ trì Duty."""
+    out: list[Duty] = []
+    for m in _LEAD_SENTENCE.finditer(text):
+        sentence = m.group(1).strip()
+        before = sentence[: fold(sentence).find("chu tri")]
+        names = [n for n in _names_in(before, vocab)]
+        if not names:
+            continue
+        out.append(Duty(doc_id=doc_id, agency=names[-1], role="chủ trì", text=sentence,
+                        coordinators=agencies_after(sentence, "phối hợp với", vocab), where=where, line=line))
+    return out
+
+
+def _names_in(text: str, vocab: Vocabulary) -> list[str]:
+    found: list[tuple[int, str]] = []
+    for start in vocab.agency_starts:
+        for m in re.finditer(r"\b" + re.escape(start) + r"\s", text):
+            name = cut_name(text[m.start():], vocab)
+            if name:
+                found.append((m.start(), vocab.canonical_agency(name)))
+    return [n for _, n in sorted(found)]

@@ -1,0 +1,191 @@
+"""Plan metadata detected from the text: number, date, province, year, title, signer, legal bases.
+
+Nothing here knows a particular province: the province comes from the vocabulary of names,
+found where plans put it (the issuing body, the place-and-date line, the title).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from corpus.document import Paragraph
+from corpus.records import Plan
+from corpus.structure import Outline
+from corpus.vocab import Vocabulary, fold
+
+_NUMBER = re.compile(r"^Số\s*:?\s*(\d+)?\s*/\s*([A-ZĐ][\wĐđ\-&]*)", re.I)
+_ATTACHED = re.compile(
+    r"Kèm theo\s+(Kế hoạch|Quyết định)\s+số\s*(\d+)?\s*/\s*([\wĐđ\-&]+)"
+    r"(?:\s+ngày\s+(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4}))?",
+    re.I,
+)
+_PLACE_DATE = re.compile(
+    r"^([^\d,]{2,40}),\s*ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})?\s*năm\s+(\d{4})", re.I
+)
+_YEAR_IN_TITLE = re.compile(r"năm\s+(20\d\d)\b", re.I)
+_PHONE = re.compile(r"(?:Số điện thoại|điện thoại|ĐT|Hotline)\s*:?\s*((?:\(?\+?\d[\d .()\-]{6,}\d))", re.I)
+_SIGN_TITLE = re.compile(r"\b(?:PHÓ\s+)?CHỦ\s+TỊCH\b|\bGIÁM ĐỐC\b")
+_BASIS_START = re.compile(r"^(Căn cứ|Thực hiện|Theo đề nghị)\b", re.I)
+
+
+def _paragraphs(*groups: list[Paragraph]) -> list[Paragraph]:
+    return [p for g in groups for p in g]
+
+
+def detect_plan(doc_id: str, outline: Outline, vocab: Vocabulary, warnings: list[str]) -> Plan:
+    head = _paragraphs(outline.preamble, outline.closing, outline.appendix[:4])
+    plan = Plan(doc_id=doc_id)
+    _number_and_date(plan, head, warnings)
+    plan.title = _title(outline.preamble + outline.closing, vocab)
+    plan.province = _province(head, outline, vocab)
+    plan.year = _year(plan, outline)
+    plan.signer, plan.signer_title = _signer(outline.closing + outline.preamble)
+    plan.legal_bases = _legal_bases(outline.preamble)
+    if plan.province:
+        plan.issuing_body = f"Ủy ban nhân dân tỉnh {plan.province}"
+    for p in _all_paragraphs(outline):
+        for m in _PHONE.finditer(p.text):
+            plan.contacts.append(p.text.strip())
+            break
+    if not plan.province:
+        warnings.append("Không xác định được tỉnh ban hành kế hoạch.")
+    if not plan.year:
+        warnings.append("Không xác định được năm của kế hoạch.")
+    return plan
+
+
+def _all_paragraphs(outline: Outline) -> list[Paragraph]:
+    out = list(outline.preamble)
+    for part in outline.parts:
+        out.extend(part.intro)
+        for it in part.items:
+            out.append(Paragraph(text=it.text, line=it.line))
+            out.extend(it.body)
+    return out + outline.closing + outline.appendix
+
+
+def _number_and_date(plan: Plan, head: list[Paragraph], warnings: list[str]) -> None:
+    for p in head:
+        m = _NUMBER.match(p.text)
+        if m:
+            if m.group(1):
+                plan.number = f"{m.group(1)}/{m.group(2)}"
+            else:
+                warnings.append(f"Số hiệu văn bản để trống ('{p.text.strip()}').")
+            break
+    for p in head:
+        m = _PLACE_DATE.match(p.text.strip())
+        if m and m.group(2) and m.group(3):
+            plan.date = f"{m.group(2)}/{m.group(3)}/{m.group(4)}"
+            break
+    if plan.number and plan.date:
+        return
+    for p in head:
+        m = _ATTACHED.search(p.text)
+        if m and m.group(2):
+            if not plan.number:
+                plan.number = f"{m.group(2)}/{m.group(3)}"
+                plan.doc_type = "Quyết định" if m.group(1).lower().startswith("quy") else "Kế hoạch"
+            if not plan.date and m.group(4):
+                plan.date = f"{m.group(4)}/{m.group(5)}/{m.group(6)}"
+            break
+
+
+def _title(paras: list[Paragraph], vocab: Vocabulary) -> str | None:
+    for i, p in enumerate(paras):
+        if fold(p.text).strip(" :*") == "ke hoach":
+            lines = []
+            for q in paras[i + 1 : i + 5]:
+                t = q.text.strip()
+                if (_BASIS_START.match(t) and (len(t) > 120 or " số " in t)) or t.startswith("(") or len(t) > 300:
+                    break
+                lines.append(t)
+            if lines:
+                title = " ".join(lines)
+                return _sentence_case(title, vocab) if title.isupper() else title
+    return None
+
+
+def _sentence_case(title: str, vocab: Vocabulary) -> str:
+    """'TUYÊN TRUYỀN … CỦA TỈNH VĨNH LONG' -> 'Tuyên truyền … của tỉnh Vĩnh Long'."""
+    out = title[:1] + title[1:].lower()
+    for name in set(vocab.provinces_old) | set(vocab.members):
+        out = re.sub(re.escape(name.lower()), name, out)
+    for abbr in vocab.abbreviations:
+        if abbr.isupper() and len(abbr) > 2:
+            out = re.sub(r"\b" + re.escape(abbr.lower()) + r"\b", abbr, out)
+    return out
+
+
+def _province(head: list[Paragraph], outline: Outline, vocab: Vocabulary) -> str | None:
+    names = vocab.province_names()
+    patterns = [(re.compile(r"\b(?:tinh|thanh pho|tp\.?)\s+" + re.escape(k) + r"\b"), v) for k, v in names.items()]
+    place = re.compile(r"^\s*([^\d,]{2,40}),\s*ngay\b")
+    votes: Counter[str] = Counter()
+    for p in head[:40]:
+        f = fold(p.text)
+        m = place.match(f)
+        if m and m.group(1).strip() in names:
+            votes[names[m.group(1).strip()]] += 3
+        for rx, name in patterns:
+            if rx.search(f):
+                votes[name] += 2
+    if not votes:
+        for p in _all_paragraphs(outline):
+            f = fold(p.text)
+            for rx, name in patterns:
+                votes[name] += len(rx.findall(f))
+        votes = +votes
+    return votes.most_common(1)[0][0] if votes else None
+
+
+def _year(plan: Plan, outline: Outline) -> int | None:
+    if plan.title:
+        m = _YEAR_IN_TITLE.search(plan.title)
+        if m:
+            return int(m.group(1))
+    years: Counter[int] = Counter()
+    for p in _all_paragraphs(outline)[:80]:
+        years.update(int(y) for y in _YEAR_IN_TITLE.findall(p.text))
+    if years:
+        return years.most_common(1)[0][0]
+    if plan.date:
+        return int(plan.date.rsplit("/", 1)[1])
+    return None
+
+
+def _looks_like_name(text: str) -> bool:
+    t = text.strip(" *_")
+    words = t.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in t) or _SIGN_TITLE.search(t.upper()):
+        return False
+    upper = t.upper()
+    if any(x in upper for x in ("ỦY BAN", "UỶ BAN", "UBND", "KT.", "TM.", "TỈNH", "NƠI NHẬN", "LƯU")):
+        return False
+    return all(w[:1].isupper() for w in words) and not t.endswith((":", ";", "."))
+
+
+def _signer(paras: list[Paragraph]) -> tuple[str | None, str | None]:
+    for i, p in enumerate(paras):
+        if _SIGN_TITLE.search(p.text.upper()) and len(p.text) < 80:
+            block = " ".join(q.text for q in paras[max(0, i - 2) : i + 3]).upper()
+            for q in paras[i + 1 : i + 6]:
+                if _looks_like_name(q.text):
+                    title = "Phó Chủ tịch" if "PHÓ CHỦ TỊCH" in block else "Chủ tịch"
+                    return q.text.strip(" *_"), title
+    return None, None
+
+
+def _legal_bases(preamble: list[Paragraph]) -> list[str]:
+    out: list[str] = []
+    for p in preamble:
+        t = p.text.strip()
+        if not _BASIS_START.match(t):
+            continue
+        t = _BASIS_START.sub("", t, count=1).strip(" :")
+        for piece in re.split(r";\s*", t):
+            piece = piece.strip(" .")
+            if re.search(r"\bsố\s+\d|\bLuật\b|\bĐề án\b|\bTờ trình\b", piece) and len(piece) > 10:
+                out.append(piece[:400])
+    return out

@@ -1,0 +1,86 @@
+"""Document -> ParsedPlan: the one entry point of the plan parser.
+
+Never raises on odd input: what cannot be placed becomes a warning, so an admin sees it.
+"""
+
+from __future__ import annotations
+
+from corpus.appendix import parse_tables
+from corpus.document import Document, Paragraph
+from corpus.duties import duties_from_part, duties_from_sentences, is_implementation_part
+from corpus.header import detect_plan
+from corpus.records import Duty, ParsedPlan, Passage
+from corpus.structure import Outline, build_outline
+from corpus.vocab import Vocabulary, load_vocabulary
+
+PASSAGE_CHARS = 1200
+
+
+def parse_document(doc: Document, doc_id: str, vocab: Vocabulary | None = None,
+                   overrides: dict | None = None) -> ParsedPlan:
+    vocab = vocab or load_vocabulary()
+    warnings: list[str] = []
+    outline = build_outline(doc)
+    plan = detect_plan(doc_id, outline, vocab, warnings)
+    for key, value in (overrides or {}).items():
+        if value is not None and hasattr(plan, key):
+            setattr(plan, key, value)
+    if plan.province and not plan.issuing_body:
+        plan.issuing_body = f"Ủy ban nhân dân tỉnh {plan.province}"
+    tasks, total = parse_tables(outline.tables, doc_id, vocab, warnings)
+    plan.appendix_total = total
+    duties: list[Duty] = []
+    blocks = 0
+    passages = _passages(outline, doc_id)
+    for part in outline.parts:
+        if is_implementation_part(part):
+            d, n, _closing = duties_from_part(part, doc_id, vocab)
+            duties.extend(d)
+            blocks += n
+    for p in passages:
+        if "to chuc thuc hien" in _fold_heading(p):
+            continue
+        duties.extend(duties_from_sentences(p.text, p.where, p.line, doc_id, vocab))
+    if not outline.parts:
+        warnings.append("Không tìm thấy các phần đánh số La Mã (I., II., …): văn bản có thể không phải kế hoạch.")
+    if not blocks:
+        warnings.append("Không tìm thấy mục 'Tổ chức thực hiện' với các khối nhiệm vụ của từng cơ quan.")
+    return ParsedPlan(plan=plan, tasks=tasks, duties=duties, passages=passages,
+                      agency_blocks=blocks, warnings=warnings)
+
+
+def _fold_heading(p: Passage) -> str:
+    from corpus.vocab import fold
+
+    return fold(" ".join(p.heading))
+
+
+def _passages(outline: Outline, doc_id: str) -> list[Passage]:
+    out: list[Passage] = []
+
+    def emit(heading: list[str], paras: list[Paragraph]) -> None:
+        buf: list[str] = []
+        start = paras[0].line if paras else 0
+        size = 0
+        for p in paras:
+            if buf and size + len(p.text) > PASSAGE_CHARS:
+                out.append(Passage(doc_id=doc_id, heading=heading, text="\n".join(buf), line=start))
+                buf, size, start = [], 0, p.line
+            buf.append(p.text)
+            size += len(p.text)
+        if buf:
+            out.append(Passage(doc_id=doc_id, heading=heading, text="\n".join(buf), line=start))
+
+    emit([], outline.preamble)
+    for part in outline.parts:
+        if part.intro:
+            emit([part.heading], part.intro)
+        for item in part.items:
+            title = item.text if len(item.text) <= 90 else item.text[:90].rsplit(" ", 1)[0] + "…"
+            paras = [Paragraph(text=item.text, line=item.line), *item.body]
+            emit([part.heading, f"{item.number}. {title}"], paras)
+        if not part.intro and not part.items:
+            emit([part.heading], [Paragraph(text=part.title, line=part.line)])
+    if outline.appendix:
+        emit(["Phụ lục"], outline.appendix)
+    return out
