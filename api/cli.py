@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from api.settings import Settings
 
@@ -109,7 +108,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.factory import build_index
 
     t0 = time.perf_counter()
-    idx = build_index(settings, force=True)
+    idx = build_index(settings, force=not args.if_needed)
     print(f"Đã lập chỉ mục {idx.size} bản ghi trong {time.perf_counter() - t0:.1f} s ({settings.index_dir}).")
     return 0
 
@@ -138,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
     idx = sub.add_parser("index", help="lập lại chỉ mục")
+    idx.add_argument("--if-needed", action="store_true", help="chỉ lập khi nội dung kho đã thay đổi")
     idx.set_defaults(func=cmd_index)
     corpus = sub.add_parser("corpus", help="quản trị kho văn bản")
     csub = corpus.add_subparsers(dest="corpus_cmd", required=True)

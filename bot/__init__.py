@@ -1,1 +1,1 @@
-"""bot."""
+"""The assistant: question understanding, record selection, answer composing, sessions, channels."""

@@ -18,8 +18,7 @@ _CONNECT = {"tỉnh", "và", "thành", "phố", "Việt", "Nam", "-", "&", "–"
 
 def _protected_names(vocab: Vocabulary) -> list[str]:
     names = set(vocab.agency_canonical)
-    for key, canon in vocab.agency_alias.items():
-        names.add(canon)
+    names.update(vocab.agency_alias.values())
     # aliases are stored folded; protect the canonical spellings, which carry the separators
     return sorted((n for n in names if ("," in n or " và " in n or "-" in n)), key=len, reverse=True)
 

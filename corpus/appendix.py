@@ -117,7 +117,9 @@ class _Builder:
         )
 
 
-def parse_tables(tables: list[Table], doc_id: str, vocab: Vocabulary, warnings: list[str]) -> tuple[list[Task], int | None]:
+def parse_tables(
+    tables: list[Table], doc_id: str, vocab: Vocabulary, warnings: list[str]
+) -> tuple[list[Task], int | None]:
     b = _Builder(doc_id, vocab, warnings)
     header: list[str] | None = None
     cols: dict[str, int] = {}

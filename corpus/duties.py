@@ -11,7 +11,7 @@ import re
 
 from corpus.agencies import agencies_after, cut_name, split_agencies
 from corpus.records import Duty
-from corpus.structure import Item, Part
+from corpus.structure import Part
 from corpus.vocab import Vocabulary, fold
 
 _VERBS = (
@@ -47,7 +47,8 @@ def _clean_agency_phrase(phrase: str) -> tuple[str, bool]:
     request = bool(_REQUEST.match(phrase))
     phrase = _REQUEST.sub("", phrase)
     phrase = re.sub(r"\s*\([^)]*\)", "", phrase)  # "(Trung tâm Hỗ trợ …)"
-    phrase = re.split(r"\s+[-–]\s+(?=[A-ZĐ][a-zà-ỹ]+ [a-zà-ỹ])", phrase, maxsplit=1)[0]  # "Sở Nội vụ - Cơ quan thường trực …"
+    # "Sở Nội vụ - Cơ quan thường trực …": keep the name before the descriptor
+    phrase = re.split(r"\s+[-–]\s+(?=[A-ZĐ][a-zà-ỹ]+ [a-zà-ỹ])", phrase, maxsplit=1)[0]
     return phrase.strip(" .:"), request
 
 

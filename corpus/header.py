@@ -44,10 +44,7 @@ def detect_plan(doc_id: str, outline: Outline, vocab: Vocabulary, warnings: list
     plan.legal_bases = _legal_bases(outline.preamble)
     if plan.province:
         plan.issuing_body = f"Ủy ban nhân dân tỉnh {plan.province}"
-    for p in _all_paragraphs(outline):
-        for m in _PHONE.finditer(p.text):
-            plan.contacts.append(p.text.strip())
-            break
+    plan.contacts = [p.text.strip() for p in _all_paragraphs(outline) if _PHONE.search(p.text)]
     if not plan.province:
         warnings.append("Không xác định được tỉnh ban hành kế hoạch.")
     if not plan.year:

@@ -1,1 +1,1 @@
-"""retrieval."""
+"""Retrieval: Vietnamese text handling, keyword and vector indexes, hybrid search."""

@@ -1,0 +1,336 @@
+"""Assistant.answer(): question -> intent -> records -> Answer. Channels call only this."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from bot import compose
+from bot.answer import Answer, Source
+from bot.knowledge import Knowledge, Record, agency_key
+from bot.understand import GENERIC, Question, understand
+from corpus.records import Duty, Passage, Plan, Task
+from corpus.vocab import fold
+from retrieval.index import RRF_K, Hit
+
+EXAMPLES = [
+    "Ở Hà Tĩnh, cơ quan nào chủ trì cuộc thi viết sáng kiến về cải cách hành chính?",
+    "Tổng kinh phí tuyên truyền CCHC năm 2024 của Kiên Giang là bao nhiêu?",
+    "Sở Y tế tỉnh Tiền Giang có nhiệm vụ gì trong kế hoạch tuyên truyền CCHC?",
+]
+HELP = ("Tôi trả lời về các kế hoạch thông tin, tuyên truyền cải cách hành chính của các tỉnh: cơ quan chủ trì, "
+        "cơ quan phối hợp, thời gian, kinh phí, các cuộc thi, dịch vụ công trực tuyến, căn cứ ban hành.")
+MAX_QUESTION = 2000
+_PHONE = re.compile(r"\(?(?:Số điện thoại|điện thoại|ĐT|Hotline)[^)]*\)?", re.I)
+
+
+@dataclass
+class Candidate:
+    hit: Hit
+    record: Record
+    score: float
+    coverage: float
+    agency_match: float
+
+
+class Assistant:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.k = knowledge
+
+    # ---- public -------------------------------------------------------------------------
+    def answer(self, message: str, province: str | None = None, session_id: str | None = None) -> Answer:
+        sid = session_id or uuid.uuid4().hex
+        text = (message or "").strip()
+        if not text:
+            return self._refuse("Bạn chưa nhập câu hỏi. " + HELP, sid)
+        if len(text) > MAX_QUESTION:
+            return self._refuse(f"Câu hỏi quá dài (tối đa {MAX_QUESTION} ký tự). Vui lòng hỏi ngắn gọn hơn.", sid)
+        q = understand(text, self.k.vocab, self.k.agency_lexicon)
+        if province and not q.provinces:
+            q.provinces = [province]
+        doc_ids, problem = self._scope(q)
+        if problem:
+            return self._refuse(problem, sid)
+        if not q.in_domain and not q.provinces:
+            return self._refuse(self._off_topic(), sid)
+        ans = self._answer_in_scope(q, doc_ids)
+        ans.session_id = sid
+        return ans
+
+    # ---- scope --------------------------------------------------------------------------
+    def _scope(self, q: Question) -> tuple[set[str] | None, str | None]:
+        if not q.provinces:
+            docs = None
+        else:
+            docs = set().union(*(self.k.docs_for_province(p) for p in q.provinces))
+            if not docs:
+                covered = ", ".join(self.k.provinces())
+                return None, (f"Hiện kho dữ liệu chưa có kế hoạch tuyên truyền cải cách hành chính của "
+                              f"{', '.join('tỉnh ' + p for p in q.provinces)}. Các tỉnh đã có kế hoạch: {covered}.")
+        if q.year is not None:
+            pool = docs if docs is not None else set(self.k.plans)
+            same_year = {d for d in pool if self.k.plans[d].plan.year == q.year}
+            if same_year:
+                docs = same_year
+        return docs, None
+
+    # ---- answering ----------------------------------------------------------------------
+    def _answer_in_scope(self, q: Question, docs: set[str] | None) -> Answer:
+        if "legal" in q.intents and not ({"lead", "duties"} & q.intents and q.agencies):
+            plan = self._single_plan(q, docs)
+            if plan is not None:
+                text = compose.plan_facts(plan.plan, q.folded)
+                return self._found(text, [plan.plan], q)
+        if "contact" in q.intents:
+            ans = self._contact(q, docs)
+            if ans:
+                return ans
+        if "budget" in q.intents and self._asks_total(q):
+            ans = self._total_budget(q, docs)
+            if ans:
+                return ans
+        if "aggregate" in q.intents or ("lead" in q.intents and "phu luc" in q.folded and len(q.agencies) > 1):
+            ans = self._aggregate_leads(q, docs)
+            if ans:
+                return ans
+        cands = self._candidates(q, docs)
+        if not cands:
+            return self._refuse(self._not_found(q), None)
+        best = cands[0]
+        if q.topic_terms and best.coverage == 0 and best.agency_match == 0:
+            return self._refuse(self._not_found(q), None)
+        if not q.in_domain and best.coverage < 0.5:
+            return self._refuse(self._off_topic(), None)
+        if "duties" in q.intents and q.agencies and not ({"lead", "coordinators", "timeline"} & q.intents):
+            ans = self._agency_duties(q, docs, best)
+            if ans:
+                return ans
+        if "budget" in q.intents and isinstance(best.record, Task) and best.record.group:
+            ans = self._group_budget(q, cands)
+            if ans:
+                return ans
+        chosen = [best]
+        for c in cands[1:4]:
+            if (c.score >= best.score * 0.9 and type(c.record) is type(best.record)
+                    and not isinstance(c.record, Passage) and self._distinct(c, chosen)):
+                chosen.append(c)
+        if "which_province" in q.intents:
+            chosen = self._one_per_province(cands, best)
+        parts = [self._render(c.record, q) for c in chosen[:3]]
+        records = [c.record for c in chosen[:3]]
+        extra = [c.record for c in cands if c.record not in records][:2]
+        tagged = [compose.plan_tag(self._plan_of(r)) + p for r, p in zip(records, parts, strict=False)]
+        text = tagged[0] if len(tagged) == 1 else "\n".join(f"• {t}" for t in tagged)
+        return self._found(text, records + extra, q, scores=[c.score for c in cands])
+
+    def _render(self, r: Record, q: Question) -> str:
+        if isinstance(r, Task):
+            return compose.task_text(r, q.intents)
+        if isinstance(r, Duty):
+            return compose.duty_text(r, q.intents)
+        if isinstance(r, Passage):
+            return compose.best_sentences(r.text, q.topic_terms or re.findall(r"[a-z0-9]+", q.folded))
+        return compose.plan_facts(r, q.folded)
+
+    def _candidates(self, q: Question, docs: set[str] | None) -> list[Candidate]:
+        hits = self.k.index.search(q.text, docs, k=40)
+        top = 2.0 / (RRF_K + 1)
+        out: list[Candidate] = []
+        for h in hits:
+            r = self.k.record(h.unit)
+            f = fold(h.unit.text)
+            words = set(re.findall(r"[a-z0-9]+", f))
+            cov = (sum(1 for t in q.topic_terms if t in words) / len(q.topic_terms)) if q.topic_terms else 0.0
+            am = self._agency_match(q, r)
+            s = h.score / top + 0.8 * cov + am + self._kind_bonus(q, r, f)
+            out.append(Candidate(h, r, s, cov, am))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def _agency_match(self, q: Question, r: Record) -> float:
+        if not q.agencies:
+            return 0.0
+        prov = self._plan_of(r).province
+        keys = {agency_key(a, None, self.k.vocab) for a in q.agencies} | set(q.agencies)
+
+        def hit(names: list[str]) -> bool:
+            return any(agency_key(n, prov, self.k.vocab) in keys or fold(n) in keys for n in names)
+
+        if isinstance(r, Duty):
+            return 0.6 if hit([r.agency]) else (0.2 if hit(r.coordinators) else 0.0)
+        if isinstance(r, Task):
+            return 0.5 if hit(r.lead) else (0.25 if hit(r.coordinators) else 0.0)
+        if isinstance(r, Passage):
+            f = fold(r.text)
+            return 0.15 if any(k in f for k in keys) else 0.0
+        return 0.0
+
+    @staticmethod
+    def _kind_bonus(q: Question, r: Record, folded: str) -> float:
+        b = 0.0
+        factual = {"lead", "coordinators", "timeline", "budget", "count"} & q.intents
+        if isinstance(r, Task):
+            b += 0.35 if factual else 0.15
+            if "budget" in q.intents and r.budget is not None:
+                b += 0.2
+        elif isinstance(r, Duty):
+            b += 0.3 if "duties" in q.intents else (0.25 if r.role == "chủ trì" and "lead" in q.intents else 0.1)
+        elif isinstance(r, Passage):
+            b -= 0.1 if factual else 0.0
+        if "contest" in q.topics and re.search(r"cuoc thi|hoi thi", folded):
+            b += 0.3
+        if "online" in q.topics and re.search(r"dich vu cong|truc tuyen|buu chinh", folded):
+            b += 0.15
+        return b
+
+    # ---- special intents ----------------------------------------------------------------
+    def _single_plan(self, q: Question, docs: set[str] | None):
+        ids = sorted(docs) if docs is not None else []
+        if len(ids) == 1:
+            return self.k.plans[ids[0]]
+        if not ids:
+            cands = self._candidates(q, None)
+            if cands:
+                return self.k.plans[cands[0].hit.unit.doc_id]
+        return self.k.plans[ids[0]] if ids else None
+
+    def _contact(self, q: Question, docs: set[str] | None) -> Answer | None:
+        ids = sorted(docs) if docs is not None else sorted(self.k.plans)
+        for d in ids:
+            for p in self.k.plans[d].passages:
+                if _PHONE.search(p.text):
+                    sent = next((s for s in re.split(r"(?<=[.;])\s+|\n", p.text) if _PHONE.search(s)), p.text)
+                    return self._found(sent.strip(), [p], q)
+        return None
+
+    @staticmethod
+    def _asks_total(q: Question) -> bool:
+        return bool(re.search(r"\btong\b", q.folded)) or not q.topic_terms
+
+    def _total_budget(self, q: Question, docs: set[str] | None) -> Answer | None:
+        ids = sorted(docs) if docs is not None else sorted(self.k.plans)
+        parts, recs = [], []
+        for d in ids:
+            pp = self.k.plans[d]
+            total = pp.plan.appendix_total
+            if total is None and any(t.budget for t in pp.tasks):
+                total = sum(t.budget or 0 for t in pp.tasks)
+            if total is None:
+                continue
+            parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện theo Phụ lục: {compose.money(total)} "
+                         f"({len([t for t in pp.tasks if t.budget])} nhiệm vụ có ghi kinh phí).")
+            recs.append(pp.plan)
+        if not parts:
+            return None
+        return self._found("\n".join(parts), recs, q)
+
+    def _group_budget(self, q: Question, cands: list[Candidate]) -> Answer | None:
+        best = cands[0].record
+        assert isinstance(best, Task)
+        pp = self.k.plans[best.doc_id]
+        group = [t for t in pp.tasks if t.group == best.group]
+        prov_words = set(fold(pp.plan.province or "").split())
+        group_words = set(fold(best.group).split()) - prov_words - GENERIC
+        asked = set(re.findall(r"[a-z0-9]+", q.folded))
+        named = agency_key(best.group, pp.plan.province, self.k.vocab) in set(q.agencies)
+        if len(group) < 2 or not (named or (group_words and group_words <= asked)):
+            return None
+        total = sum(t.budget or 0 for t in group)
+        rows = "; ".join(f"mục {t.row}: {compose.money(t.budget)}" for t in group if t.budget is not None)
+        text = (f"{compose.plan_tag(pp.plan)}Kinh phí cho {best.group}: {compose.money(total)} ({rows}). "
+                f"Cơ quan chủ trì: {', '.join(best.lead)}.")
+        return self._found(text, group[:3], q)
+
+    def _aggregate_leads(self, q: Question, docs: set[str] | None) -> Answer | None:
+        ids = sorted(docs) if docs is not None else sorted(self.k.plans)
+        parts, recs = [], []
+        for d in ids:
+            tasks = self.k.plans[d].tasks
+            if not tasks:
+                continue
+            counts: dict[str, int] = {}
+            for t in tasks:
+                for a in t.lead or ["(không ghi)"]:
+                    counts[a] = counts.get(a, 0) + 1
+            ranked = sorted(counts.items(), key=lambda x: -x[1])
+            desc = "; ".join(f"{a}: {n}/{len(tasks)} nhiệm vụ" for a, n in ranked[:5])
+            tag = compose.plan_tag(self.k.plans[d].plan)
+            parts.append(f"{tag}Cơ quan chủ trì các nhiệm vụ trong Phụ lục — {desc}.")
+            recs.extend(tasks[:1])
+        if not parts:
+            return None
+        return self._found("\n".join(parts), recs, q)
+
+    def _agency_duties(self, q: Question, docs: set[str] | None, best: Candidate) -> Answer | None:
+        doc = best.hit.unit.doc_id if docs is None else None
+        ids = {doc} if doc else docs or set()
+        keys = {agency_key(a, None, self.k.vocab) for a in q.agencies} | set(q.agencies)
+        found: list[Duty] = []
+        for d in sorted(ids):
+            prov = self.k.plans[d].plan.province
+            found += [x for x in self.k.plans[d].duties if agency_key(x.agency, prov, self.k.vocab) in keys]
+        if not found:
+            return None
+        text = compose.plan_tag(self._plan_of(found[0])) + compose.duties_list(found[0].agency, found)
+        return self._found(text, found[:3], q)
+
+    def _one_per_province(self, cands: list[Candidate], best: Candidate) -> list[Candidate]:
+        out, seen = [], set()
+        for c in cands:
+            prov = self._plan_of(c.record).province
+            if prov in seen or c.score < best.score * 0.8:
+                continue
+            seen.add(prov)
+            out.append(c)
+        return out or [best]
+
+    # ---- helpers ------------------------------------------------------------------------
+    def _distinct(self, c: Candidate, chosen: list[Candidate]) -> bool:
+        return all(self._render_key(c.record) != self._render_key(x.record) for x in chosen)
+
+    @staticmethod
+    def _render_key(r: Record) -> str:
+        if isinstance(r, Task):
+            return f"{r.doc_id}:{r.content}:{r.product}"
+        if isinstance(r, Duty):
+            return f"{r.doc_id}:{r.text}"
+        return repr(r)[:200]
+
+    def _plan_of(self, r: Record) -> Plan:
+        return r if isinstance(r, Plan) else self.k.plans[r.doc_id].plan
+
+    def _found(self, text: str, records: list[Record], q: Question, scores: list[float] | None = None) -> Answer:
+        sources: list[Source] = []
+        seen = set()
+        for i, r in enumerate(records):
+            plan = self._plan_of(r)
+            key = (plan.doc_id, compose.section_of(r))
+            if key in seen:
+                continue
+            seen.add(key)
+            quote = getattr(r, "text", None) or getattr(r, "content", None) or (plan.title or "")
+            score = scores[i] if scores and i < len(scores) else 1.0 / (i + 1)
+            sources.append(Source(document=plan.label(), province=plan.province, year=plan.year,
+                                  section=compose.section_of(r), quote=compose._short(quote, compose.MAX_QUOTE),
+                                  score=round(float(score), 3)))
+        notes = []
+        if records:
+            note = compose.merger_note(self._plan_of(records[0]), self.k.vocab)
+            if note:
+                notes.append(note)
+        cite = "Nguồn: " + "; ".join(f"{s.document} ({s.province}, {s.year}), {s.section}" for s in sources[:2])
+        body = "\n".join([text, *notes, cite])
+        return Answer(answer=body, found=True, sources=sources[:5])
+
+    def _refuse(self, text: str, sid: str | None) -> Answer:
+        return Answer(answer=text, found=False, sources=[], session_id=sid)
+
+    def _off_topic(self) -> str:
+        ex = "\n".join(f"- {e}" for e in EXAMPLES)
+        return f"Xin lỗi, câu hỏi này nằm ngoài nội dung các kế hoạch tôi đang có. {HELP}\nVí dụ:\n{ex}"
+
+    def _not_found(self, q: Question) -> str:
+        where = f" của {', '.join('tỉnh ' + p for p in q.provinces)}" if q.provinces else ""
+        return (f"Các kế hoạch{where} trong kho không nêu thông tin này. {HELP} "
+                f"Bạn có thể hỏi lại cụ thể hơn, ví dụ: {EXAMPLES[0]}")

@@ -1,0 +1,74 @@
+"""What the assistant knows: the parsed plans, the index over them and an agency lexicon.
+
+Built once per process (or per corpus change) and then only read, so answering is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from corpus.records import Duty, ParsedPlan, Passage, Plan, Task
+from corpus.vocab import Vocabulary, fold
+from retrieval.index import HybridIndex
+from retrieval.units import Unit
+
+Record = Plan | Task | Duty | Passage
+
+
+@dataclass
+class Knowledge:
+    plans: dict[str, ParsedPlan]
+    index: HybridIndex
+    vocab: Vocabulary
+    agency_lexicon: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.agency_lexicon:
+            self.agency_lexicon = build_agency_lexicon(self.plans.values(), self.vocab)
+
+    def record(self, unit: Unit) -> Record:
+        p = self.plans[unit.doc_id]
+        if unit.kind == "plan":
+            return p.plan
+        return {"task": p.tasks, "duty": p.duties, "passage": p.passages}[unit.kind][unit.idx]
+
+    def provinces(self) -> list[str]:
+        return sorted({p.plan.province for p in self.plans.values() if p.plan.province})
+
+    def docs_for_province(self, province: str) -> set[str]:
+        exact = {d for d, p in self.plans.items() if p.plan.province == province}
+        if exact:
+            return exact
+        return {d for d, p in self.plans.items() if self.vocab.merged_into.get(p.plan.province or "") == province}
+
+
+def agency_key(name: str, province: str | None, vocab: Vocabulary) -> str:
+    """A province-independent key: 'Đài Phát thanh và Truyền hình Trà Vinh' -> '… truyen hinh tinh'."""
+    f = fold(vocab.canonical_agency(name))
+    if province:
+        pf = fold(province)
+        f = f.replace("tinh " + pf, "tinh").replace(pf, "tinh")
+    f = " ".join(f.split()).replace("tinh tinh", "tinh")
+    return fold(vocab.agency_alias.get(f, f)) if f in vocab.agency_alias else f
+
+
+def build_agency_lexicon(plans, vocab: Vocabulary) -> dict[str, str]:
+    """Folded spelling -> canonical agency, from the vocabulary and from every parsed plan.
+
+    A plan's own agencies ("Tỉnh đoàn Vĩnh Long", "Báo Ấp Bắc") are added with the province name
+    also replaced by 'tỉnh', so "Đài Phát thanh và Truyền hình tỉnh" finds the province's station.
+    """
+    lex: dict[str, str] = {}
+    for key, canon in vocab.agency_alias.items():
+        lex[key] = fold(canon)
+    for p in plans:
+        names = {d.agency for d in p.duties} | {a for t in p.tasks for a in t.lead + t.coordinators}
+        for n in names:
+            f = fold(n)
+            if f.startswith("cac ") or len(f) < 6:
+                continue
+            key = agency_key(n, p.plan.province, vocab)
+            lex.setdefault(f, key)
+            lex.setdefault(key, key)
+    # "Sở X" is often written without "Sở" in questions only when unambiguous; keep exact forms only
+    return lex

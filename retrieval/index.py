@@ -1,0 +1,141 @@
+"""The hybrid index: BM25 over folded terms + vectors in Chroma, fused by reciprocal rank.
+
+Persisted under ``<data>/index/<content-hash>/``; ``current.json`` names the live one and is
+replaced atomically, so a half-built index is never used and the previous one keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.store import StoredDocument
+from corpus.vocab import Vocabulary
+from retrieval.bm25 import BM25
+from retrieval.embedders import Embedder
+from retrieval.text import index_terms
+from retrieval.units import Unit, units_for
+from retrieval.vectors import ChromaVectors
+
+RRF_K = 60
+FORMAT = 2
+
+
+@dataclass
+class Hit:
+    unit: Unit
+    score: float  # fused
+    bm25: float
+    vector: float
+
+
+class HybridIndex:
+    def __init__(self, units: list[Unit], unit_terms: list[list[str]], vectors: ChromaVectors | None,
+                 embedder: Embedder | None, vocab: Vocabulary, content_hash: str = "") -> None:
+        self.units = units
+        self.by_uid = {u.uid: i for i, u in enumerate(units)}
+        self.bm25 = BM25(unit_terms)
+        self.vectors, self.embedder, self.vocab = vectors, embedder, vocab
+        self.content_hash = content_hash
+        self._by_doc: dict[str, set[int]] = {}
+        for i, u in enumerate(units):
+            self._by_doc.setdefault(u.doc_id, set()).add(i)
+
+    @property
+    def size(self) -> int:
+        return len(self.units)
+
+    def search(self, query: str, doc_ids: set[str] | None = None, k: int = 30,
+               use_vectors: bool = True) -> list[Hit]:
+        allowed = None
+        if doc_ids is not None:
+            allowed = set().union(*(self._by_doc.get(d, set()) for d in doc_ids)) if doc_ids else set()
+        q_terms = index_terms(query, self.vocab)
+        bm = self.bm25.scores(q_terms, allowed)
+        bm_rank = sorted(bm, key=lambda i: -bm[i])[: k * 2]
+        vec: dict[int, float] = {}
+        vec_rank: list[int] = []
+        if use_vectors and self.vectors is not None and self.embedder is not None:
+            qv = self.embedder.embed_query(query)
+            for uid, sim in self.vectors.query(qv, k * 2, doc_ids):
+                if uid in self.by_uid:
+                    vec[self.by_uid[uid]] = sim
+                    vec_rank.append(self.by_uid[uid])
+        fused: dict[int, float] = {}
+        for rank, i in enumerate(bm_rank):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, i in enumerate(vec_rank):
+            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=lambda i: -fused[i])[:k]
+        return [Hit(self.units[i], fused[i], bm.get(i, 0.0), vec.get(i, 0.0)) for i in order]
+
+
+def _index_root(data_dir: Path) -> Path:
+    return data_dir / "index"
+
+
+def load_current(data_dir: Path) -> dict | None:
+    cur = _index_root(data_dir) / "current.json"
+    if not cur.exists():
+        return None
+    try:
+        return json.loads(cur.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, embedder: Embedder,
+                vocab: Vocabulary, chroma_factory, collection_prefix: str = "cchc") -> HybridIndex:
+    """Build a new index next to the live one, then switch ``current.json`` to it."""
+    root = _index_root(data_dir)
+    name = f"{content_hash[:16]}-{_safe(embedder.name)}"
+    target = root / name
+    tmp = root / f".tmp-{name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    units: list[Unit] = [u for d in docs for u in units_for(d.parsed)]
+    unit_terms = [index_terms(u.text, vocab) for u in units]
+    (tmp / "units.json").write_text(
+        json.dumps({"format": FORMAT, "hash": content_hash, "embedder": embedder.name,
+                    "units": [u.to_dict() for u in units], "terms": unit_terms}, ensure_ascii=False),
+        encoding="utf-8")
+    collection = f"{collection_prefix}-{content_hash[:16]}-{_safe(embedder.name)}"[:60]
+    client = chroma_factory(tmp / "chroma")
+    vectors = ChromaVectors(client, collection)
+    if vectors.count() != len(units):
+        vecs = embedder.embed_passages([u.text for u in units])
+        vectors.add([u.uid for u in units], vecs, [{"doc_id": u.doc_id, "kind": u.kind} for u in units])
+    del vectors, client
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    _write_current(root, {"format": FORMAT, "hash": content_hash, "dir": name, "collection": collection,
+                          "embedder": embedder.name})
+    for old in root.iterdir():
+        if old.is_dir() and old.name != name and not old.name.startswith(".tmp-"):
+            shutil.rmtree(old, ignore_errors=True)
+    return open_index(data_dir, embedder, vocab, chroma_factory)
+
+
+def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_factory) -> HybridIndex:
+    cur = load_current(data_dir)
+    if cur is None:
+        raise FileNotFoundError("no index")
+    d = _index_root(data_dir) / cur["dir"]
+    data = json.loads((d / "units.json").read_text(encoding="utf-8"))
+    units = [Unit(**u) for u in data["units"]]
+    client = chroma_factory(d / "chroma")
+    vectors = ChromaVectors(client, cur["collection"])
+    return HybridIndex(units, data["terms"], vectors, embedder, vocab, cur["hash"])
+
+
+def _write_current(root: Path, obj: dict) -> None:
+    tmp = root / "current.json.tmp"
+    tmp.write_text(json.dumps(obj), encoding="utf-8")
+    os.replace(tmp, root / "current.json")
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name)
