@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from bot import compose
 from bot.answer import Answer, Source
+from bot.followup import condense
 from bot.knowledge import Knowledge, Record, agency_key
+from bot.sessions import MemorySessions, SessionStore
 from bot.understand import GENERIC, Question, understand
 from corpus.records import Duty, Passage, Plan, Task
 from corpus.vocab import fold
@@ -35,8 +37,9 @@ class Candidate:
 
 
 class Assistant:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, sessions: SessionStore | None = None) -> None:
         self.k = knowledge
+        self.sessions: SessionStore = sessions or MemorySessions()
 
     # ---- public -------------------------------------------------------------------------
     def answer(self, message: str, province: str | None = None, session_id: str | None = None) -> Answer:
@@ -46,7 +49,12 @@ class Assistant:
             return self._refuse("Bạn chưa nhập câu hỏi. " + HELP, sid)
         if len(text) > MAX_QUESTION:
             return self._refuse(f"Câu hỏi quá dài (tối đa {MAX_QUESTION} ký tự). Vui lòng hỏi ngắn gọn hơn.", sid)
-        q = understand(text, self.k.vocab, self.k.agency_lexicon)
+        history = self.sessions.history(sid) if session_id else []
+        province = province or (self.sessions.get_meta(sid).get("province") if session_id else None)
+        standalone = condense(text, history, self.k.vocab, self.k.agency_lexicon)
+        if session_id:
+            self.sessions.append(sid, standalone)
+        q = understand(standalone, self.k.vocab, self.k.agency_lexicon)
         if province and not q.provinces:
             q.provinces = [province]
         doc_ids, problem = self._scope(q)
