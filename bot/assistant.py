@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -28,6 +29,23 @@ _PHONE = re.compile(r"\(?(?:Số điện thoại|điện thoại|ĐT|Hotline)[^)
 
 
 @dataclass
+class ContextItem:
+    """A retrieved record with a short id, for an LLM composer to read and cite."""
+
+    id: str
+    record: Record
+    text: str
+    source: Source
+
+
+@dataclass
+class Result:
+    answer: Answer
+    question: str  # the standalone question actually answered (after follow-up condensing)
+    context: list[ContextItem]
+
+
+@dataclass
 class Candidate:
     hit: Hit
     record: Record
@@ -40,9 +58,26 @@ class Assistant:
     def __init__(self, knowledge: Knowledge, sessions: SessionStore | None = None) -> None:
         self.k = knowledge
         self.sessions: SessionStore = sessions or MemorySessions()
+        self._local = threading.local()  # per-request scratch: requests run in a thread pool
 
     # ---- public -------------------------------------------------------------------------
     def answer(self, message: str, province: str | None = None, session_id: str | None = None) -> Answer:
+        return self.respond(message, province, session_id).answer
+
+    def stream(self, message: str, province: str | None = None, session_id: str | None = None):
+        """Yield the answer text in pieces, then the final Answer object (for SSE and the widget)."""
+        ans = self.answer(message, province, session_id)
+        yield from re.findall(r"\S+\s*", ans.answer)
+        yield ans
+
+    def respond(self, message: str, province: str | None = None, session_id: str | None = None) -> Result:
+        """The answer plus the standalone question and the retrieved context (for an LLM composer)."""
+        self._local.context = []
+        self._local.standalone = (message or "").strip()
+        ans = self._answer(message, province, session_id)
+        return Result(answer=ans, question=self._local.standalone, context=self._local.context)
+
+    def _answer(self, message: str, province: str | None, session_id: str | None) -> Answer:
         sid = session_id or uuid.uuid4().hex
         text = (message or "").strip()
         if not text:
@@ -52,6 +87,7 @@ class Assistant:
         history = self.sessions.history(sid) if session_id else []
         province = province or (self.sessions.get_meta(sid).get("province") if session_id else None)
         standalone = condense(text, history, self.k.vocab, self.k.agency_lexicon)
+        self._local.standalone = standalone
         if session_id:
             self.sessions.append(sid, standalone)
         q = understand(standalone, self.k.vocab, self.k.agency_lexicon)
@@ -309,6 +345,37 @@ class Assistant:
         return r if isinstance(r, Plan) else self.k.plans[r.doc_id].plan
 
     def _found(self, text: str, records: list[Record], q: Question, scores: list[float] | None = None) -> Answer:
+        ans = self._found_answer(text, records, q, scores)
+        self._local.context = [ContextItem(id=f"R{i + 1}", record=r, text=self._context_text(r), source=s)
+                         for i, (r, s) in enumerate(zip(records, self._sources(records, scores), strict=False))]
+        return ans
+
+    def _context_text(self, r: Record) -> str:
+        plan = self._plan_of(r)
+        head = f"{plan.label()} — {plan.province}, {plan.year} — {compose.section_of(r)}"
+        if isinstance(r, Task):
+            body = compose.task_text(r, set())
+        elif isinstance(r, Duty):
+            body = f"{r.agency} ({r.role}): {r.text}"
+        elif isinstance(r, Passage):
+            body = r.text[:1500]
+        else:
+            body = compose.plan_facts(r, "so hieu can cu nguoi ky")
+        return f"{head}\n{body}"
+
+    def _sources(self, records: list[Record], scores: list[float] | None) -> list[Source]:
+        out = []
+        for i, r in enumerate(records):
+            plan = self._plan_of(r)
+            quote = getattr(r, "text", None) or getattr(r, "content", None) or (plan.title or "")
+            score = scores[i] if scores and i < len(scores) else 1.0 / (i + 1)
+            out.append(Source(document=plan.label(), province=plan.province, year=plan.year,
+                              section=compose.section_of(r), quote=compose._short(quote, compose.MAX_QUOTE),
+                              score=round(float(score), 3)))
+        return out
+
+    def _found_answer(self, text: str, records: list[Record], q: Question,
+                      scores: list[float] | None = None) -> Answer:
         sources: list[Source] = []
         seen = set()
         for i, r in enumerate(records):

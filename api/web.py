@@ -1,0 +1,5 @@
+"""web routes (filled in by their own change)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""webhooks routes (filled in by their own change)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
