@@ -9,14 +9,16 @@ rows as from a .docx or .txt. Everything that is not a table becomes one Paragra
 from __future__ import annotations
 
 import io
+import logging
 import re
+import threading
 import unicodedata
 from collections import Counter
 from math import sqrt
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from corpus.document import Document
 from corpus.errors import LoaderError
@@ -56,7 +58,7 @@ def _open(data: bytes) -> PdfReader:
     """Open with pypdf; encrypted PDFs are accepted only if the empty password opens them."""
     if b"%PDF" not in data[:1024]:
         raise LoaderError("Tệp không phải định dạng PDF (thiếu phần đầu %PDF). Vui lòng kiểm tra lại tệp.")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-4096:]:
         raise LoaderError(
             "Tệp PDF bị cắt cụt hoặc hỏng (thiếu phần kết thúc). Vui lòng tải lên lại tệp đầy đủ."
         )
@@ -73,7 +75,7 @@ def _open(data: bytes) -> PdfReader:
         raise
     except (FileNotDecryptedError, DependencyError) as exc:
         raise locked from exc
-    except (PdfReadError, Exception) as exc:
+    except Exception as exc:  # PdfReadError and the many lower-level errors of broken files
         raise LoaderError(_CORRUPT) from exc
     return reader
 
@@ -90,9 +92,7 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], Rules]:
     """Text fragments grouped into visual lines (top to bottom) and the page's ruling lines."""
     frags: list[Frag] = []
     rules = Rules()
-    rects: list[tuple[float, float, float, float]] = []  # pending path: x0, y0, x1, y1 boxes
-    segs: list[tuple[float, float, float, float]] = []  # pending path: line pieces
-    point: list[float] = []
+    paths: list[list[tuple[float, float]]] = []  # the path being built, as point lists
 
     def on_text(text: str, cm: list[float], tm: list[float], _font: Any, size: float) -> None:
         text = unicodedata.normalize("NFC", text.replace("\n", " "))
@@ -107,27 +107,51 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], Rules]:
             return x * cm[0] + y * cm[2] + cm[4], x * cm[1] + y * cm[3] + cm[5]
 
         if op == b"re" and len(args) == 4:
-            (x0, y0), (x1, y1) = pt(args[0], args[1]), pt(float(args[0]) + float(args[2]),
-                                                          float(args[1]) + float(args[3]))
-            rects.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+            x, y, w, h = (float(a) for a in args)
+            paths.append([pt(x, y), pt(x + w, y), pt(x + w, y + h), pt(x, y + h), pt(x, y)])
         elif op == b"m" and len(args) == 2:
-            point[:] = pt(*args)
-        elif op == b"l" and len(args) == 2 and point:
-            end = pt(*args)
-            segs.append((point[0], point[1], end[0], end[1]))
-            point[:] = end
-        elif op in _STROKE or op in _FILL or op == b"n":
-            if op in _STROKE:
-                for x0, y0, x1, y1 in rects:
-                    segs.extend([(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)])
-                rules.add_segments(segs)
-            elif op in _FILL:  # thin filled boxes are how many writers draw borders
-                rules.add_segments([r for r in rects if min(r[2] - r[0], r[3] - r[1]) <= 2.5], box=True)
-            rects.clear()
-            segs.clear()
+            paths.append([pt(*args)])
+        elif op == b"l" and len(args) == 2 and paths:
+            paths[-1].append(pt(*args))
+        elif op == b"h" and paths:
+            paths[-1].append(paths[-1][0])
+        elif op in _STROKE:  # every straight piece of a stroked path may be a table rule
+            rules.add_segments([(*p, *q) for path in paths for p, q in zip(path, path[1:], strict=False)])
+            paths.clear()
+        elif op in _FILL:  # thin filled shapes are how many writers (Word) draw borders
+            spans = (zip(*path, strict=True) for path in paths)
+            boxes = [(min(xs), min(ys), max(xs), max(ys)) for xs, ys in spans]
+            rules.add_segments([b for b in boxes if min(b[2] - b[0], b[3] - b[1]) <= 2.5], box=True)
+            paths.clear()
+        elif op == b"n":
+            paths.clear()
 
-    page.extract_text(visitor_text=on_text, visitor_operand_before=on_op)
+    damage = _DamageLog()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(damage)
+    try:
+        page.extract_text(visitor_text=on_text, visitor_operand_before=on_op)
+    finally:
+        pypdf_log.removeHandler(damage)
+    if damage.hits:
+        raise LoaderError(
+            f"Tệp PDF bị hỏng: không giải nén được nội dung trang {number + 1}. "
+            "Vui lòng xuất lại tệp PDF rồi tải lên lại."
+        )
     return _group_lines(frags, number), rules
+
+
+class _DamageLog(logging.Handler):
+    """pypdf only logs undecodable content streams; a page read that way has lost its text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.hits = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and "decompress" in record.getMessage().lower():
+            self.hits += 1
 
 
 def _group_lines(frags: list[Frag], page: int) -> list[Line]:
@@ -146,6 +170,7 @@ def _group_lines(frags: list[Frag], page: int) -> list[Line]:
 
 def _drop_running_lines(pages: list[tuple[list[Line], Rules]]) -> None:
     """Remove page numbers and headers/footers repeated at the top or bottom of pages."""
+
     def key(ln: Line) -> str:
         return re.sub(r"\d+", "#", ln.text.lower())
 

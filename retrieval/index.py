@@ -21,6 +21,7 @@ from retrieval.units import Unit, units_for
 from retrieval.vectors import ChromaVectors
 
 RRF_K = 60
+EMBED_CHARS = 480
 FORMAT = 2
 
 
@@ -106,7 +107,8 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
     client = chroma_factory(tmp / "chroma")
     vectors = ChromaVectors(client, collection)
     if vectors.count() != len(units):
-        vecs = embedder.embed_passages([u.text for u in units])
+        # the vector side sees each unit's opening (e5-small cost grows with length; BM25 sees it all)
+        vecs = embedder.embed_passages([u.text[:EMBED_CHARS] for u in units])
         vectors.add([u.uid for u in units], vecs, [{"doc_id": u.doc_id, "kind": u.kind} for u in units])
     del vectors, client
     shutil.rmtree(target, ignore_errors=True)
