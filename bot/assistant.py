@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import uuid
@@ -12,7 +13,7 @@ from bot.answer import Answer, Source
 from bot.followup import condense
 from bot.knowledge import Knowledge, Record, agency_key
 from bot.sessions import MemorySessions, SessionStore
-from bot.understand import GENERIC, Question, understand
+from bot.understand import GENERIC, Question, synonym_variants, understand
 from corpus.records import Duty, Passage, Plan, Task
 from corpus.vocab import fold
 from retrieval.index import RRF_K, Hit
@@ -26,6 +27,19 @@ HELP = ("Tôi trả lời về các kế hoạch thông tin, tuyên truyền c�
         "cơ quan phối hợp, thời gian, kinh phí, các cuộc thi, dịch vụ công trực tuyến, căn cứ ban hành.")
 MAX_QUESTION = 2000
 _PHONE = re.compile(r"\(?(?:Số điện thoại|điện thoại|ĐT|Hotline)[^)]*\)?", re.I)
+
+
+def _has_words(phrase: str, folded_text: str) -> bool:
+    words = set(re.findall(r"[a-z0-9]+", folded_text))
+    return all(w in words for w in phrase.split())
+
+
+def _match(unit: str, words: set[str]) -> float:
+    """1 if a topic unit ("muc_tieu") occurs as such, 0.5 if its syllables occur apart, else 0."""
+    if unit in words:
+        return 1.0
+    parts = unit.split("_")
+    return 0.5 if len(parts) > 1 and all(p in words for p in parts) else 0.0
 
 
 @dataclass
@@ -117,24 +131,33 @@ class Assistant:
             same_year = {d for d in pool if self.k.plans[d].plan.year == q.year}
             if same_year:
                 docs = same_year
+            elif docs:
+                have = ", ".join(sorted({f"{self.k.plans[d].plan.province} năm {self.k.plans[d].plan.year}"
+                                         for d in docs}))
+                return None, (f"Kho dữ liệu chưa có kế hoạch năm {q.year} của "
+                              f"{', '.join('tỉnh ' + p for p in q.provinces)}. Hiện có: {have}. "
+                              "Bạn có thể hỏi về kế hoạch này (không cần ghi năm).")
         return docs, None
 
     # ---- answering ----------------------------------------------------------------------
     def _answer_in_scope(self, q: Question, docs: set[str] | None) -> Answer:
         if "legal" in q.intents and not ({"lead", "duties"} & q.intents and q.agencies):
-            plan = self._single_plan(q, docs)
-            if plan is not None:
-                text = compose.plan_facts(plan.plan, q.folded)
-                return self._found(text, [plan.plan], q)
-        if "contact" in q.intents:
-            ans = self._contact(q, docs)
+            ans = self._legal(q, docs)
             if ans:
                 return ans
-        if "budget" in q.intents and self._asks_total(q):
+        if "contact" in q.intents:
+            return self._contact(q, docs) or self._refuse(self._not_found(q), None)
+        if q.asks_amount and self._asks_total(q):
             ans = self._total_budget(q, docs)
             if ans:
                 return ans
-        if "aggregate" in q.intents or ("lead" in q.intents and "phu luc" in q.folded and len(q.agencies) > 1):
+        if q.asks_amount and docs and not any(
+            self.k.plans[d].plan.appendix_total or any(t.budget for t in self.k.plans[d].tasks) for d in docs
+        ):
+            return self._budget_without_figures(q, sorted(docs)) or self._refuse(self._not_found(q), None)
+        if ("aggregate" in q.intents and len(q.agencies) != 1) or (
+            "lead" in q.intents and "phu luc" in q.folded and len(q.agencies) > 1
+        ):
             ans = self._aggregate_leads(q, docs)
             if ans:
                 return ans
@@ -142,8 +165,18 @@ class Assistant:
         if not cands:
             return self._refuse(self._not_found(q), None)
         best = cands[0]
-        if q.topic_terms and best.coverage == 0 and best.agency_match == 0:
-            return self._refuse(self._not_found(q), None)
+        if q.topic_terms and best.agency_match == 0 and best.coverage == 0:
+            covered = [c for c in cands[:10] if c.coverage >= 0.5]
+            if not covered:
+                return self._refuse(self._not_found(q), None)
+            best = covered[0]  # the best record that actually speaks of the question's subject
+            cands = [best] + [c for c in cands if c is not best]
+        if q.quantity_noun and not _has_words(q.quantity_noun, fold(best.hit.unit.text)):
+            return self._refuse(self._not_found(q), None)  # "bao nhiêu thí sinh": the plan does not count them
+        if "lead" in q.intents and q.agencies and re.search(r"(nhung|cac) nhiem vu|nhiem vu (nao|gi)", q.folded):
+            ans = self._agency_tasks(q, docs, best)
+            if ans:
+                return ans
         if not q.in_domain and best.coverage < 0.5:
             return self._refuse(self._off_topic(), None)
         if "duties" in q.intents and q.agencies and not ({"lead", "coordinators", "timeline"} & q.intents):
@@ -172,20 +205,29 @@ class Assistant:
         if isinstance(r, Task):
             return compose.task_text(r, q.intents)
         if isinstance(r, Duty):
-            return compose.duty_text(r, q.intents)
+            return compose.duty_text(r, q.intents, [p for t in q.topic_terms for p in t.split("_")])
         if isinstance(r, Passage):
-            return compose.best_sentences(r.text, q.topic_terms or re.findall(r"[a-z0-9]+", q.folded))
+            terms = [p for t in q.topic_terms for p in t.split("_")]
+            return compose.best_sentences(r.text, terms or re.findall(r"[a-z0-9]+", q.folded))
         return compose.plan_facts(r, q.folded)
 
     def _candidates(self, q: Question, docs: set[str] | None) -> list[Candidate]:
-        hits = self.k.index.search(q.text, docs, k=40)
+        hits = self.k.index.search(q.search_text or q.text, docs, k=40)
         top = 2.0 / (RRF_K + 1)
         out: list[Candidate] = []
+        bm = self.k.index.bm25
+        unseen = math.log(1 + (bm.n + 0.5) / 0.5)  # a word no plan uses weighs most
+        weights = {t: max((bm.idf.get(p, unseen) for p in t.split("_")), default=unseen) for t in q.topic_terms}
+        total_w = sum(weights.values()) or 1.0
+        variants = synonym_variants(self.k.vocab)
         for h in hits:
             r = self.k.record(h.unit)
             f = fold(h.unit.text)
-            words = set(re.findall(r"[a-z0-9]+", f))
-            cov = (sum(1 for t in q.topic_terms if t in words) / len(q.topic_terms)) if q.topic_terms else 0.0
+            seq = re.findall(r"[a-z0-9]+", f)
+            words = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+            words |= {v for w in list(words) if w in variants for v in variants[w]}
+            # rare words count more: "giải bóng đá" is not covered by the many "giải pháp"
+            cov = (sum(w * _match(t, words) for t, w in weights.items()) / total_w) if q.topic_terms else 0.0
             am = self._agency_match(q, r)
             s = h.score / top + 0.8 * cov + am + self._kind_bonus(q, r, f)
             out.append(Candidate(h, r, s, cov, am))
@@ -204,7 +246,9 @@ class Assistant:
         if isinstance(r, Duty):
             return 0.6 if hit([r.agency]) else (0.2 if hit(r.coordinators) else 0.0)
         if isinstance(r, Task):
-            return 0.5 if hit(r.lead) else (0.25 if hit(r.coordinators) else 0.0)
+            if hit(r.lead):
+                return 0.5
+            return 0.35 if r.group and hit([r.group]) else (0.25 if hit(r.coordinators) else 0.0)
         if isinstance(r, Passage):
             f = fold(r.text)
             return 0.15 if any(k in f for k in keys) else 0.0
@@ -219,9 +263,22 @@ class Assistant:
             if "budget" in q.intents and r.budget is not None:
                 b += 0.2
         elif isinstance(r, Duty):
-            b += 0.3 if "duties" in q.intents else (0.25 if r.role == "chủ trì" and "lead" in q.intents else 0.1)
+            if "duties" in q.intents:
+                b += 0.3 if q.agencies else 0.15
+            else:
+                b += 0.25 if r.role == "chủ trì" and "lead" in q.intents else 0.1
         elif isinstance(r, Passage):
             b -= 0.1 if factual else 0.0
+            seq = re.findall(r"[a-z0-9]+", fold(" ".join(r.heading[1:])))
+            heading = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+            terms = set(q.topic_terms) | q.synonym_terms
+            if q.topic_terms:
+                b += 0.6 * min(1.0, sum(1 for t in terms if t in heading) / len(q.topic_terms))
+        if "coordinators" in q.intents:
+            has = bool(getattr(r, "coordinators", None))
+            b += 0.3 if has else (-0.2 if isinstance(r, Duty) else 0.0)
+        if q.row and isinstance(r, Task) and r.row == q.row:
+            b += 1.0
         if "contest" in q.topics and re.search(r"cuoc thi|hoi thi", folded):
             b += 0.3
         if "online" in q.topics and re.search(r"dich vu cong|truc tuyen|buu chinh", folded):
@@ -239,6 +296,18 @@ class Assistant:
                 return self.k.plans[cands[0].hit.unit.doc_id]
         return self.k.plans[ids[0]] if ids else None
 
+    def _legal(self, q: Question, docs: set[str] | None) -> Answer | None:
+        """Number/date/signer of the plan, or the cited document the question describes."""
+        pp = self._single_plan(q, docs)
+        if pp is None:
+            return None
+        refs = compose.document_references(pp, q.folded, [p for t in q.topic_terms for p in t.split("_")])
+        if refs and compose.asks_cited_document(q.folded):
+            text, record = refs[0]
+            extra = [r for _, r in refs[1:2] if r is not record]
+            return self._found(f"{compose.plan_tag(pp.plan)}{text}", [record, *extra], q)
+        return self._found(compose.plan_facts(pp.plan, q.folded), [pp.plan], q)
+
     def _contact(self, q: Question, docs: set[str] | None) -> Answer | None:
         ids = sorted(docs) if docs is not None else sorted(self.k.plans)
         for d in ids:
@@ -250,7 +319,7 @@ class Assistant:
 
     @staticmethod
     def _asks_total(q: Question) -> bool:
-        return bool(re.search(r"\btong\b", q.folded)) or not q.topic_terms
+        return bool(re.search(r"\btong\b", q.folded)) or not (q.topic_terms or q.agencies)
 
     def _total_budget(self, q: Question, docs: set[str] | None) -> Answer | None:
         ids = sorted(docs) if docs is not None else sorted(self.k.plans)
@@ -266,8 +335,48 @@ class Assistant:
                          f"({len([t for t in pp.tasks if t.budget])} nhiệm vụ có ghi kinh phí).")
             recs.append(pp.plan)
         if not parts:
-            return None
+            return self._budget_without_figures(q, ids)
         return self._found("\n".join(parts), recs, q)
+
+    def _budget_without_figures(self, q: Question, ids: list[str]) -> Answer | None:
+        """Plans that fund the work from existing budgets state no figure: say so, quote the funding part."""
+        if len(ids) != 1:
+            return None
+        pp = self.k.plans[ids[0]]
+        part = next((p for p in pp.passages if "kinh phi" in fold(" ".join(p.heading[:1]))), None)
+        if part is None:
+            return None
+        text = (f"{compose.plan_tag(pp.plan)}Kế hoạch không nêu số tiền cụ thể. Về kinh phí, kế hoạch chỉ ghi: "
+                f"{compose._short(part.text, 420)}")
+        ans = self._found(text, [part], q)
+        ans.found = False  # the figure asked for is not in the plan: say so, do not guess
+        return ans
+
+    def _agency_tasks(self, q: Question, docs: set[str] | None, best: Candidate) -> Answer | None:
+        """'Sở X chủ trì những nhiệm vụ nào?': every appendix row and duty the agency leads."""
+        ids = sorted(docs) if docs is not None else [best.hit.unit.doc_id]
+        keys = {agency_key(a, None, self.k.vocab) for a in q.agencies} | set(q.agencies)
+        lines, recs = [], []
+        for d in ids:
+            pp = self.k.plans[d]
+            prov = pp.plan.province
+            tasks = [t for t in pp.tasks if any(agency_key(a, prov, self.k.vocab) in keys for a in t.lead)]
+            duties = [x for x in pp.duties if x.role == "chủ trì" and agency_key(x.agency, prov, self.k.vocab) in keys
+                      and "chủ trì" in x.text.lower()]
+            if not tasks and not duties:
+                continue
+            name = (tasks[0].lead[0] if tasks else duties[0].agency)
+            head = f"{compose.plan_tag(pp.plan)}{name} chủ trì {len(tasks)} nhiệm vụ trong Phụ lục"
+            head += f" và {len(duties)} nội dung trong phần Tổ chức thực hiện:" if duties else ":"
+            lines.append(head)
+            lines += [f"- Mục {t.row}: {compose._short(t.product or t.content, 110)}" for t in tasks[:8]]
+            if len(tasks) > 8:
+                lines.append(f"- … và {len(tasks) - 8} nhiệm vụ khác")
+            lines += [f"- {compose._short(x.text, 160)}" for x in duties[:4]]
+            recs += tasks[:2] + duties[:1]
+        if not lines:
+            return None
+        return self._found("\n".join(lines), recs, q)
 
     def _group_budget(self, q: Question, cands: list[Candidate]) -> Answer | None:
         best = cands[0].record
@@ -277,6 +386,10 @@ class Assistant:
         prov_words = set(fold(pp.plan.province or "").split())
         group_words = set(fold(best.group).split()) - prov_words - GENERIC
         asked = set(re.findall(r"[a-z0-9]+", q.folded))
+        specific = set(re.findall(r"[a-z0-9]+", fold(f"{best.content} {best.product}"))) - group_words
+        asked_parts = {p for t in q.topic_terms for p in t.split("_")}
+        if any(t in specific for t in asked_parts if t not in set(fold(best.group).split())):
+            return None  # the question names this row's own content ("tiểu phẩm"), not the whole group
         named = agency_key(best.group, pp.plan.province, self.k.vocab) in set(q.agencies)
         if len(group) < 2 or not (named or (group_words and group_words <= asked)):
             return None
@@ -309,14 +422,16 @@ class Assistant:
     def _agency_duties(self, q: Question, docs: set[str] | None, best: Candidate) -> Answer | None:
         doc = best.hit.unit.doc_id if docs is None else None
         ids = {doc} if doc else docs or set()
-        keys = {agency_key(a, None, self.k.vocab) for a in q.agencies} | set(q.agencies)
+        subject = q.agencies[:1]  # "Đài PT-TH … phải gửi gì cho Sở TT&TT": the first agency is the subject
+        keys = {agency_key(a, None, self.k.vocab) for a in subject} | set(subject)
         found: list[Duty] = []
         for d in sorted(ids):
             prov = self.k.plans[d].plan.province
             found += [x for x in self.k.plans[d].duties if agency_key(x.agency, prov, self.k.vocab) in keys]
         if not found:
             return None
-        text = compose.plan_tag(self._plan_of(found[0])) + compose.duties_list(found[0].agency, found)
+        terms = [p for t in q.topic_terms for p in t.split("_")]
+        text = compose.plan_tag(self._plan_of(found[0])) + compose.duties_list(found[0].agency, found, terms)
         return self._found(text, found[:3], q)
 
     def _one_per_province(self, cands: list[Candidate], best: Candidate) -> list[Candidate]:

@@ -57,16 +57,52 @@ def task_text(t: Task, intents: set[str]) -> str:
     return " ".join(lines)
 
 
-def duty_text(d: Duty, intents: set[str]) -> str:
+def duty_text(d: Duty, intents: set[str], terms: list[str] | None = None) -> str:
     lead = ""
     if "coordinators" in intents and d.coordinators:
         lead = f"Cơ quan phối hợp: {', '.join(d.coordinators)}. "
     role = {"chủ trì": "", "phối hợp": " (phối hợp)", "đề nghị": " (được đề nghị)"}.get(d.role, "")
-    return f"{lead}{d.agency}{role}: {_short(d.text, 420)}"
+    return f"{lead}{d.agency}{role}: {focus(d.text, terms or [], 420)}"
 
 
-def duties_list(agency: str, duties: list[Duty]) -> str:
-    items = [f"- {_short(d.text, 260)}" for d in duties[:8]]
+def focus(text: str, terms: list[str], limit: int) -> str:
+    """A long text cut to the clauses that carry the question's words (in order), not just its start."""
+    text = " ".join(text.split())
+    if len(text) <= limit or not terms:
+        return _short(text, limit)
+    clauses = [c for c in re.split(r"(?<=[.;])\s+|,\s+(?=\w)", text) if c]
+    wanted = set(terms)
+    hits = [len(wanted & set(re.findall(r"[a-z0-9]+", fold(c)))) for c in clauses]
+    if max(hits, default=0) == 0:
+        return _short(text, limit)
+    order = sorted(range(len(clauses)), key=lambda i: (-hits[i], i))
+    keep, size = set(), 0
+    for i in order:
+        if hits[i] == 0 or (keep and size + len(clauses[i]) > limit):
+            break
+        keep.add(i)
+        size += len(clauses[i]) + 2
+    picked = sorted(keep)
+    out = " … ".join(", ".join(clauses[j] for j in run) for run in _runs(picked))
+    prefix = "" if picked[0] == 0 else "… "
+    return prefix + out
+
+
+def _runs(idx: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def duties_list(agency: str, duties: list[Duty], terms: list[str] | None = None) -> str:
+    if terms:  # the duties that carry the question's words first
+        duties = sorted(duties, key=lambda d: -len(set(terms) & set(re.findall(r"[a-z0-9]+", fold(d.text)))))
+    limit = 420 if len(duties) <= 3 else 260
+    items = [f"- {focus(d.text, terms or [], limit)}" for d in duties[:8]]
     more = f"\n(và {len(duties) - 8} nội dung khác)" if len(duties) > 8 else ""
     return f"{agency} được giao các nhiệm vụ sau:\n" + "\n".join(items) + more
 
@@ -74,6 +110,8 @@ def duties_list(agency: str, duties: list[Duty]) -> str:
 def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:
     """The sentences of a passage that carry most of the question's terms, in document order."""
     sents = [s.strip() for s in re.split(r"(?<=[.;!?])\s+|\n+", text) if s.strip()]
+    body = [s for s in sents if len(s) > 40 or s.endswith((".", ";", ":"))]
+    sents = body or sents  # drop bare headings ("Đối tượng") when there is a body
     if not sents:
         return ""
     wanted = set(terms)
@@ -113,6 +151,62 @@ def plan_facts(plan: Plan, folded_q: str) -> str:
     if plan.title:
         lines.append(f"Tên kế hoạch: {plan.title}.")
     return " ".join(lines)
+
+
+_DOC_REF = re.compile(r"\b(Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Công văn|Nghị định|Thông tư|Tờ trình|Luật|"
+                      r"Hướng dẫn)\s+(?:số\s*)?\d+[\w/.\-]*", re.I)
+_DOC_TYPES = ("quyet dinh", "nghi quyet", "ke hoach", "chi thi", "cong van", "nghi dinh", "thong tu", "to trinh",
+              "luat", "huong dan")
+_BODIES = (  # how a question names an issuer -> how a citation shows it
+    (("bo noi vu",), ("bo noi vu", "bnv")),
+    (("thu tuong",), ("thu tuong", "ttg")),
+    (("chinh phu",), ("chinh phu", "/nq-cp", "/nd-cp")),
+    (("ubnd tinh", "uy ban nhan dan tinh", "ubnd", "uy ban tinh"), ("uy ban nhan dan tinh", "ubnd")),
+    (("tinh uy", "ban chap hanh dang bo"), ("tinh uy", "-nq/tu", "/tu")),
+    (("so thong tin", "stttt", "so tt&tt", "so tttt"), ("stttt", "so thong tin")),
+    (("so noi vu",), ("snv", "so noi vu")),
+)
+_OWN_PLAN = re.compile(r"(quyet dinh|van ban) ban hanh ke hoach|so hieu|ngay ban hanh|ban hanh ngay|ky ban hanh|"
+                       r"nguoi ky|ai ky|ke hoach (tuyen truyen|thong tin)[a-z0-9 ]* (la )?so (may|nao)")
+
+
+def asks_cited_document(folded_q: str) -> bool:
+    """Is the question about a document the plan cites (not the plan's own number/date/signer)?"""
+    if re.search(r"to trinh|nghi quyet|chi thi|nghi dinh|thong tu|cong van|\bluat\b|duoc dan|can cu", folded_q):
+        return True
+    if _OWN_PLAN.search(folded_q):
+        return False
+    return bool(re.search(r"can cu|thuc hien (theo )?(quyet dinh|ke hoach|van ban|chi thi)|duoc dan|de nghi|"
+                          r"cua (bo|thu tuong|chinh phu|ubnd|uy ban|tinh uy|so)|quyet dinh nao|ke hoach nao|"
+                          r"to trinh|nghi quyet|chi thi|nghi dinh|thong tu|cong van|luat|theo (quyet dinh|ke hoach)",
+                          folded_q))
+
+
+def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[str, object]]:
+    """Legal bases and cited documents in the plan, best match to the question first."""
+    cands: list[tuple[str, object]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
+    for p in parsed.passages:
+        for s in re.split(r"(?<=[.;])\s+|\n+|,\s+(?=(?:Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Nghị định)\s+số)",
+                          p.text):
+            if _DOC_REF.search(s):
+                cands.append((s.strip(), p))
+    wanted = {t for t in terms if len(t) > 1}
+    types = [t for t in _DOC_TYPES if t in folded_q]
+    scored = []
+    for text, rec in cands:
+        f = fold(text)
+        words = set(re.findall(r"[a-z0-9]+", f))
+        score = len(wanted & words) * 0.5
+        score += sum(1.0 for t in types if t in f[:40])
+        for q_marks, doc_marks in _BODIES:
+            pos = max((folded_q.find(m) for m in q_marks), default=-1)
+            if pos >= 0 and any(m in f for m in doc_marks):
+                score += -2.0 if "ngoai" in folded_q[max(0, pos - 40):pos] else 2.0
+        if rec is parsed.plan:
+            score += 0.25  # the plan's own legal bases outrank incidental mentions
+        scored.append((score, text, rec))
+    scored.sort(key=lambda x: -x[0])
+    return [(_short(t, 420), r) for s, t, r in scored if s > 0.5]
 
 
 def _mentions_named_body(basis: str, folded_q: str) -> bool:

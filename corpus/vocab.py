@@ -49,6 +49,7 @@ class Vocabulary:
     agency_canonical: list[str]
     agency_starts: list[str]
     abbreviations: dict[str, str]
+    synonyms: list[list[str]] = field(default_factory=list)
     merger_date: str = "01/7/2025"
     _province_folded: dict[str, str] = field(default_factory=dict)
 
@@ -76,6 +77,8 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
     prov = json.loads((d / "provinces.json").read_text(encoding="utf-8"))
     ag = json.loads((d / "agencies.json").read_text(encoding="utf-8"))
     ab = json.loads((d / "abbreviations.json").read_text(encoding="utf-8"))
+    syn_file = d / "synonyms.json"
+    synonyms = json.loads(syn_file.read_text(encoding="utf-8"))["groups"] if syn_file.exists() else []
     merged_into: dict[str, str] = {}
     for new, olds in prov["merged_2025"].items():
         for old in olds:
@@ -96,4 +99,5 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
         agency_canonical=list(ag["canonical"]),
         agency_starts=ag["starts"],
         abbreviations={k: v for k, v in ab.items() if not k.startswith("_")},
+        synonyms=synonyms,
     )

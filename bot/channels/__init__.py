@@ -1,0 +1,1 @@
+"""Chat channel adapters (Telegram, Zalo): thin layers over Assistant.answer()."""
