@@ -73,6 +73,62 @@ def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _admin(settings: Settings):
+    from corpus.admin import CorpusAdmin
+
+    return CorpusAdmin(settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024)
+
+
+def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate, parse and store a plan (or a new version of one with --replace), like the admin API."""
+    from pathlib import Path
+
+    from corpus.errors import CorpusError
+
+    admin = _admin(settings)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"Không tìm thấy tệp '{args.file}'.", file=sys.stderr)
+        return 2
+    try:
+        upload = admin.receive_file(path)
+        if args.replace:
+            view = admin.replace(args.replace, upload, args.province, args.year, who="cli", dry_run=args.dry_run)
+        else:
+            view = admin.add(upload, args.province, args.year, who="cli", dry_run=args.dry_run)
+    except CorpusError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(view, ensure_ascii=False, indent=1))
+        return 0
+    p, c = view["plan"], view["counts"]
+    verb = "Xem trước (chưa lưu)" if args.dry_run else ("Đã thay thế" if args.replace else "Đã thêm")
+    print(f"{verb}: {view['document']['id']} — {p.get('doc_type')} {p.get('number') or '(không số)'}, "
+          f"{p.get('province')} {p.get('year')}")
+    print(f"{c['tasks']} nhiệm vụ, {c['duties']} trách nhiệm ({c['agency_blocks']} khối cơ quan), "
+          f"{c['passages']} đoạn.")
+    for w in view["warnings"]:
+        print(f"Cảnh báo: {w}")
+    if not args.dry_run:
+        print("Lần chạy `cchc ask`/`cchc serve` tiếp theo sẽ tự lập lại chỉ mục (hoặc chạy `cchc index` ngay). "
+              "Dịch vụ đang chạy cần khởi động lại để thấy thay đổi.")
+    return 0
+
+
+def cmd_corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Withdraw a plan (bundled plans are hidden by a tombstone; uploads move to the archive)."""
+    from corpus.errors import CorpusError
+
+    try:
+        info = _admin(settings).remove(args.doc_id, who="cli")
+    except CorpusError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    print(f"Đã thu hồi kế hoạch '{info['id']}'. Lần chạy `cchc ask`/`cchc serve` tiếp theo sẽ không dùng kế hoạch này.")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.factory import build_assistant
 
@@ -105,8 +161,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     from bot.factory import build_index
 
+    settings.embed_threads = max(settings.embed_threads, os.cpu_count() or 1)  # a batch job: use every core
     t0 = time.perf_counter()
     idx = build_index(settings, force=not args.if_needed)
     print(f"Đã lập chỉ mục {idx.size} bản ghi trong {time.perf_counter() - t0:.1f} s ({settings.index_dir}).")
@@ -119,6 +178,68 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import create_app
 
     uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def cmd_telegram_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    """Register the public webhook URL with Telegram, together with the secret token."""
+    import asyncio
+
+    from bot.channels import telegram
+
+    if settings.telegram_bot_token is None or settings.telegram_webhook_secret is None:
+        print("Cần đặt CCHC_TELEGRAM_BOT_TOKEN và CCHC_TELEGRAM_WEBHOOK_SECRET trước.", file=sys.stderr)
+        return 2
+    if not args.url.startswith("https://") and not args.allow_http:
+        print("Telegram chỉ gửi webhook tới địa chỉ https://…", file=sys.stderr)
+        return 2
+    try:
+        info = asyncio.run(telegram.set_webhook(settings, args.url, drop_pending=args.drop_pending))
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"Đã đăng ký webhook cho @{info['bot']}: {info['url']} "
+          f"(đang chờ {info['pending_update_count']} cập nhật).")
+    if info.get("last_error_message"):
+        print(f"Lỗi gần nhất Telegram báo: {info['last_error_message']}")
+    return 0
+
+
+def cmd_telegram_info(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.channels import telegram
+
+    if settings.telegram_bot_token is None:
+        print("Cần đặt CCHC_TELEGRAM_BOT_TOKEN trước.", file=sys.stderr)
+        return 2
+    print(json.dumps(asyncio.run(telegram.webhook_info(settings)), ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_telegram_delete_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.channels import telegram
+
+    if settings.telegram_bot_token is None:
+        print("Cần đặt CCHC_TELEGRAM_BOT_TOKEN trước.", file=sys.stderr)
+        return 2
+    asyncio.run(telegram.delete_webhook(settings))
+    print("Đã gỡ webhook.")
+    return 0
+
+
+def cmd_telegram_poll(args: argparse.Namespace, settings: Settings) -> int:
+    """Local development: answer by long polling (this removes the webhook)."""
+    from api.runtime import Runtime
+    from bot.channels import telegram
+
+    if settings.telegram_bot_token is None:
+        print("Cần đặt CCHC_TELEGRAM_BOT_TOKEN trước.", file=sys.stderr)
+        return 2
+    print("Đang chạy bot Telegram bằng long polling (Ctrl+C để dừng). Webhook (nếu có) sẽ bị gỡ.")
+    telegram.run_polling(settings, Runtime.start(settings))
     return 0
 
 
@@ -148,6 +269,30 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("doc_id")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_corpus_show)
+    add = csub.add_parser("add", help="thêm một kế hoạch (.docx, .pdf, .txt, .md)")
+    add.add_argument("file")
+    add.add_argument("--province", help="tỉnh (nếu muốn ghi đè giá trị tự nhận dạng)")
+    add.add_argument("--year", type=int, help="năm của kế hoạch (nếu muốn ghi đè)")
+    add.add_argument("--replace", metavar="ID", help="thay thế kế hoạch có mã ID bằng tệp này")
+    add.add_argument("--dry-run", action="store_true", help="chỉ phân tích và hiển thị, không lưu")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(func=cmd_corpus_add)
+    rm = csub.add_parser("remove", help="thu hồi một kế hoạch")
+    rm.add_argument("doc_id")
+    rm.set_defaults(func=cmd_corpus_remove)
+    tg = sub.add_parser("telegram", help="kênh Telegram: đăng ký webhook, chạy thử bằng polling")
+    tsub = tg.add_subparsers(dest="telegram_cmd", required=True)
+    sw = tsub.add_parser("set-webhook", help="đăng ký URL webhook (kèm mã bí mật) với Telegram")
+    sw.add_argument("url", help="ví dụ https://cchc.example.gov.vn/webhooks/telegram")
+    sw.add_argument("--drop-pending", action="store_true", help="bỏ các tin nhắn đang chờ")
+    sw.add_argument("--allow-http", action="store_true", help=argparse.SUPPRESS)
+    sw.set_defaults(func=cmd_telegram_set_webhook)
+    ti = tsub.add_parser("info", help="xem trạng thái webhook")
+    ti.set_defaults(func=cmd_telegram_info)
+    td = tsub.add_parser("delete-webhook", help="gỡ webhook")
+    td.set_defaults(func=cmd_telegram_delete_webhook)
+    tp = tsub.add_parser("poll", help="chạy bot bằng long polling (phát triển cục bộ)")
+    tp.set_defaults(func=cmd_telegram_poll)
     return ap
 
 

