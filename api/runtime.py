@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from api.settings import Settings
 from bot.assistant import Assistant
-from bot.factory import build_index, make_store
+from bot.factory import build_index, make_store, with_llm
 from bot.knowledge import Knowledge
 from bot.sessions import SQLiteSessions
 from corpus.store import CorpusStore
@@ -36,7 +36,7 @@ class Runtime:
         store = make_store(settings)
         index = build_index(settings, store=store, embedder=embedder)
         plans = {d.doc_id: d.parsed for d in store.documents()}
-        assistant = Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), sessions)
+        assistant = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), sessions), settings)
         return cls(settings=settings, store=store, assistant=assistant, sessions=sessions, embedder=embedder)
 
     def reload(self) -> None:
@@ -44,5 +44,5 @@ class Runtime:
         store = make_store(self.settings)
         index = build_index(self.settings, store=store, embedder=self.embedder or self.assistant.k.index.embedder)
         plans = {d.doc_id: d.parsed for d in store.documents()}
-        new = Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), self.sessions)
+        new = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), self.sessions), self.settings)
         self.store, self.assistant = store, new

@@ -181,13 +181,14 @@ class LLMAssistant:
         except Exception as exc:  # noqa: BLE001
             _log_error("condense", exc, started)
             return None
-        lines = [x.strip() for x in (raw or "").strip().splitlines() if x.strip()]
-        out = re.sub(r"^(?:Câu hỏi độc lập|Câu hỏi)\s*:\s*", "", lines[0], flags=re.I) if lines else ""
-        out = out.strip().strip("\"'“”«»").strip()
+        label = re.compile(r"^(?:Câu hỏi độc lập|Câu hỏi)\s*:\s*", re.I)
+        lines = [label.sub("", x.strip()).strip("\"'“”«» ") for x in (raw or "").splitlines()]
+        lines = [x for x in lines if x]
+        out = lines[0] if lines else ""
         reason = None
         if not out:
             reason = "empty"
-        elif len(out) > MAX_CONDENSED or len(lines) > 2:
+        elif len(out) > MAX_CONDENSED or len(lines) > 1:
             reason = "too_long"
         elif verify.is_refusal(out) or re.search(r"</?\s*(?:tai_lieu|cau_hoi|lich_su)|&lt;", out, re.I):
             reason = "markup"
