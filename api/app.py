@@ -6,10 +6,14 @@ Each concern lives in its own module exposing ``router`` and, optionally, ``asyn
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 
 from api import admin, chat, web, webhooks
 from api.runtime import Runtime
@@ -17,6 +21,18 @@ from api.settings import Settings
 from retrieval.embedders import Embedder
 
 MODULES = (chat, web, webhooks, admin)
+log = logging.getLogger("cchc.api")
+
+TAGS = [
+    {"name": "trò chuyện", "description": "Hỏi đáp với trợ lý (JSON hoặc Server-Sent Events)."},
+    {"name": "vận hành", "description": "Kiểm tra sống / sẵn sàng cho bộ điều phối và giám sát."},
+]
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """Last resort: a polite Vietnamese 500, never a stack trace (the trace goes to the log)."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(status_code=500, content={"detail": chat.ERROR_500, "errors": []})
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
@@ -41,13 +57,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
 
     app = FastAPI(
         title="Trợ lý CCHC",
-        description="Hỏi đáp về kế hoạch thông tin, tuyên truyền cải cách hành chính của các tỉnh.",
+        description=("Hỏi đáp về kế hoạch thông tin, tuyên truyền cải cách hành chính của các tỉnh. "
+                     "Mọi câu trả lời đều nêu nguồn (tỉnh, năm, văn bản, mục)."),
         version="0.1.0",
         lifespan=lifespan,
+        openapi_tags=TAGS,
     )
     app.state.settings = settings
+    app.state.runtime = None  # /readyz answers 503 until the lifespan has loaded it
+    app.add_exception_handler(RequestValidationError, chat.validation_error_handler)
+    app.add_exception_handler(Exception, _unexpected_error)
+    # The widget is embedded on other sites: its POSTs (JSON, so preflighted) must pass CORS.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"], allow_credentials=False)
+                       allow_headers=["Content-Type"], allow_credentials=False, max_age=600)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # widget.js 20 kB -> ~6 kB; SSE is never compressed
     for m in MODULES:
         app.include_router(m.router)
     return app

@@ -1,0 +1,455 @@
+/*! Trợ lý CCHC — widget nhúng cho cổng thông tin điện tử.
+ * Cách dùng: <script src="https://MAY-CHU/widget.js" data-title="Trợ lý CCHC" data-color="#b71c1c"
+ *                    data-province="Hà Tĩnh" defer></script>
+ * Không cần framework, không cần build. Mọi nội dung từ máy chủ được hiển thị bằng textContent.
+ */
+(function () {
+  'use strict';
+  if (window.CCHCWidget) return; // nhúng hai lần: chỉ khởi tạo một lần
+
+  var script = document.currentScript || (function () {
+    var all = document.querySelectorAll('script[src*="widget.js"]');
+    return all[all.length - 1];
+  })();
+  if (!script || !script.src) return;
+
+  // ---- cấu hình từ thuộc tính data-* ------------------------------------------------------
+  var ds = script.dataset;
+  var BASE = new URL(ds.api || '.', script.src); // API nằm cạnh widget.js, kể cả khi khác origin
+  var TITLE = (ds.title || 'Trợ lý CCHC').slice(0, 60);
+  var COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(ds.color || '') ? ds.color : '#b71c1c';
+  var PROVINCE = (ds.province || '').trim().slice(0, 100) || null;
+  var LEFT = ds.position === 'left';
+  var MAX_CHARS = 2000;
+  var TIMEOUT_MS = 60000;
+  var KEY = 'cchc-widget:' + BASE.href + ':' + (PROVINCE || '');
+  var SUGGESTIONS = ds.suggestions
+    ? ds.suggestions.split('|').map(function (s) { return s.trim(); }).filter(Boolean).slice(0, 3)
+    : PROVINCE
+      ? ['Kế hoạch tuyên truyền CCHC do ai ký ban hành?',
+         'Kinh phí thực hiện kế hoạch tuyên truyền CCHC là bao nhiêu?',
+         'Dịch vụ công trực tuyến được tuyên truyền như thế nào?']
+      : ['Ai chủ trì cuộc thi tìm hiểu CCHC ở Hà Tĩnh?',
+         'Tổng kinh phí tuyên truyền CCHC 2024 của Kiên Giang là bao nhiêu?',
+         'Sở Y tế tỉnh Tiền Giang có nhiệm vụ gì trong kế hoạch tuyên truyền CCHC?'];
+
+  var MSG = {
+    open: 'Mở ' + TITLE,
+    launcher: 'Hỏi đáp CCHC',
+    close: 'Đóng trợ lý',
+    fresh: 'Cuộc trò chuyện mới',
+    freshDone: 'Đã bắt đầu cuộc trò chuyện mới.',
+    sub: 'Hỏi về kế hoạch tuyên truyền cải cách hành chính' + (PROVINCE ? ' tỉnh ' + PROVINCE : ''),
+    hello: 'Xin chào! Tôi trả lời câu hỏi về kế hoạch thông tin, tuyên truyền cải cách hành chính' +
+      (PROVINCE ? ' của tỉnh ' + PROVINCE : '') + '. Hãy chọn một câu hỏi gợi ý hoặc nhập câu hỏi của bạn.',
+    label: 'Nhập câu hỏi',
+    placeholder: 'Nhập câu hỏi… (Enter để gửi)',
+    send: 'Gửi câu hỏi',
+    suggest: 'Câu hỏi gợi ý',
+    log: 'Nội dung cuộc trò chuyện',
+    sources: 'Nguồn:',
+    quote: 'Xem trích dẫn',
+    wait: 'Đang soạn câu trả lời…',
+    note: 'Thông tin tham khảo từ các kế hoạch đã ban hành; vui lòng đối chiếu văn bản gốc.',
+    tooLong: 'Câu hỏi quá dài (tối đa 2.000 ký tự). Vui lòng rút gọn.',
+    network: 'Không kết nối được tới máy chủ trợ lý. Vui lòng kiểm tra mạng và thử lại.',
+    timeout: 'Máy chủ phản hồi quá lâu. Vui lòng thử lại.',
+    server: 'Xin lỗi, hệ thống đang gặp sự cố. Vui lòng thử lại sau.'
+  };
+
+  // ---- trạng thái (giữ trong sessionStorage: còn khi chuyển trang, mất khi đóng tab) -------
+  var state = load();
+  var sid = typeof state.sid === 'string' ? state.sid : null;
+  var history = Array.isArray(state.msgs) ? state.msgs : [];
+  var busy = false;
+  var generation = 0; // tăng khi bắt đầu cuộc trò chuyện mới: câu trả lời đến muộn của cuộc cũ bị bỏ qua
+  var inflight = null; // AbortController của yêu cầu đang chạy
+
+  function load() {
+    try { return JSON.parse(window.sessionStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
+  }
+  function save() {
+    try {
+      window.sessionStorage.setItem(KEY, JSON.stringify({ sid: sid, msgs: history.slice(-30) }));
+    } catch (e) { /* chế độ riêng tư hoặc iframe sandbox: bỏ qua */ }
+  }
+
+  // ---- DOM: chỉ tạo phần tử và nút văn bản (textContent), không chèn HTML dạng chuỗi -------
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c == null) continue;
+      node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return node;
+  }
+  function icon(d) {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '20');
+    svg.setAttribute('height', '20');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', d);
+    path.setAttribute('fill', 'currentColor');
+    svg.appendChild(path);
+    return svg;
+  }
+
+  var CSS = [
+    ':host{all:initial}',
+    '*{box-sizing:border-box;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}',
+    '.launcher{position:fixed;bottom:20px;right:20px;z-index:2147483000;display:flex;align-items:center;gap:8px;',
+    'padding:12px 18px;border:0;border-radius:999px;background:var(--c);color:#fff;font-size:15px;font-weight:600;',
+    'box-shadow:0 6px 20px rgba(0,0,0,.25);cursor:pointer}',
+    '.launcher[aria-expanded=true]{display:none}',
+    '.panel{position:fixed;bottom:20px;right:20px;z-index:2147483001;width:390px;max-width:calc(100vw - 32px);',
+    'height:600px;max-height:calc(100vh - 40px);display:flex;flex-direction:column;background:#fff;color:#1b1b1b;',
+    'border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.3);overflow:hidden;font-size:14px;line-height:1.5}',
+    '.panel[hidden]{display:none}',
+    '.left{right:auto;left:20px}',
+    'header{background:var(--c);color:#fff;padding:12px 14px;display:flex;align-items:flex-start;gap:8px}',
+    '.head{flex:1;min-width:0}',
+    'h2{margin:0;font-size:16px;font-weight:700}',
+    '.sub{margin:2px 0 6px;font-size:12px;opacity:.92}',
+    '.hbtn{background:rgba(255,255,255,.15);color:#fff;border:1px solid rgba(255,255,255,.5);border-radius:8px;',
+    'padding:4px 8px;font-size:12px;cursor:pointer;white-space:nowrap}',
+    '.close{font-size:20px;line-height:1;padding:2px 9px}',
+    '.log{flex:1;overflow-y:auto;padding:12px;background:#f5f6f8;display:flex;flex-direction:column;gap:10px}',
+    '.msg{max-width:90%;padding:8px 12px;border-radius:12px;overflow-wrap:anywhere}',
+    '.text{white-space:pre-wrap}',
+    '.user{align-self:flex-end;background:var(--c);color:#fff;border-bottom-right-radius:4px}',
+    '.bot{align-self:flex-start;background:#fff;border:1px solid #e1e4e8;border-bottom-left-radius:4px}',
+    '.notfound{border-left:3px solid #d99a00}',
+    '.error{background:#fdecea;border-color:#f5c2c0;color:#8a1c14}',
+    '.sys{align-self:center;color:#555;font-size:12px;padding:0}',
+    '.msg[data-state=pending] .text:empty::after{content:"' + MSG.wait + '";color:#666;font-style:italic}',
+    '.sources{margin-top:8px;border-top:1px dashed #cfd4da;padding-top:6px;font-size:12.5px}',
+    '.sources p{margin:0;font-weight:600;color:#444}',
+    '.sources ul{margin:4px 0 0;padding-left:18px}',
+    '.sources li{margin:2px 0}',
+    '.src-meta{font-weight:600}',
+    'summary{cursor:pointer;color:var(--c);font-size:12px}',
+    'blockquote{margin:4px 0;padding:4px 8px;border-left:3px solid #cfd4da;background:#f5f6f8;white-space:pre-wrap}',
+    '.suggest{display:flex;flex-direction:column;gap:6px;padding:8px 12px;background:#f5f6f8}',
+    '.suggest[hidden]{display:none}',
+    '.suggest button{text-align:left;background:#fff;border:1px solid var(--c);color:var(--c);border-radius:10px;',
+    'padding:6px 10px;font-size:13px;cursor:pointer}',
+    'form{display:flex;gap:8px;padding:10px;border-top:1px solid #e1e4e8;background:#fff;margin:0}',
+    'textarea{flex:1;resize:none;border:1px solid #c2c8d0;border-radius:10px;padding:8px 10px;font-size:16px;',
+    'line-height:1.4;min-height:42px;max-height:120px;font-family:inherit;color:#1b1b1b;background:#fff}',
+    '.send{background:var(--c);color:#fff;border:0;border-radius:10px;padding:0 14px;cursor:pointer}',
+    '.send:disabled{opacity:.5;cursor:default}',
+    '.note{margin:0;padding:0 12px 8px;font-size:11px;color:#555;background:#fff}',
+    '.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+    'button:focus-visible,textarea:focus-visible,summary:focus-visible,.log:focus-visible{outline:3px solid #ffbf47;',
+    'outline-offset:2px}',
+    '@media (max-width:480px){.panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}',
+    '.launcher{bottom:14px;right:14px}.left.launcher{left:14px}}',
+    '@media (prefers-reduced-motion:no-preference){.panel{animation:cchc-pop .16s ease-out}}',
+    '@keyframes cchc-pop{from{opacity:0;transform:translateY(12px)}to{opacity:1;transform:none}}'
+  ].join('');
+
+  var host = el('div', { id: 'cchc-widget', 'data-cchc': '' });
+  var root = host.attachShadow({ mode: 'open' });
+  root.appendChild(el('style', null, CSS));
+  host.style.setProperty('--c', COLOR);
+
+  var side = LEFT ? ' left' : '';
+  var launcher = el('button', {
+    type: 'button', 'class': 'launcher' + side, id: 'cchc-launcher', 'aria-label': MSG.open,
+    'aria-haspopup': 'dialog', 'aria-expanded': 'false', 'aria-controls': 'cchc-panel'
+  }, icon('M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z'), el('span', null, MSG.launcher));
+
+  var closeBtn = el('button', { type: 'button', 'class': 'hbtn close', 'aria-label': MSG.close, title: MSG.close },
+    '×');
+  var freshBtn = el('button', { type: 'button', 'class': 'hbtn fresh' }, MSG.fresh);
+  var log = el('div', {
+    'class': 'log', id: 'cchc-log', role: 'log', 'aria-live': 'polite', 'aria-label': MSG.log, tabindex: '0'
+  });
+  var suggest = el('div', { 'class': 'suggest', role: 'group', 'aria-label': MSG.suggest });
+  SUGGESTIONS.forEach(function (q) {
+    var b = el('button', { type: 'button' }, q);
+    b.addEventListener('click', function () { ask(q); });
+    suggest.appendChild(b);
+  });
+  var input = el('textarea', {
+    id: 'cchc-input', rows: '1', maxlength: String(MAX_CHARS), placeholder: MSG.placeholder,
+    'aria-describedby': 'cchc-note', autocomplete: 'off'
+  });
+  var sendBtn = el('button', { type: 'submit', 'class': 'send', 'aria-label': MSG.send, title: MSG.send },
+    icon('M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z'));
+  var form = el('form', { 'aria-label': MSG.label },
+    el('label', { 'for': 'cchc-input', 'class': 'sr-only' }, MSG.label), input, sendBtn);
+  var panel = el('section', {
+    'class': 'panel' + side, id: 'cchc-panel', role: 'dialog', 'aria-modal': 'false',
+    'aria-labelledby': 'cchc-title', 'aria-describedby': 'cchc-sub', hidden: ''
+  },
+  el('header', null,
+    el('div', { 'class': 'head' }, el('h2', { id: 'cchc-title' }, TITLE), el('p', { 'class': 'sub', id: 'cchc-sub' },
+      MSG.sub), freshBtn),
+    closeBtn),
+  log, suggest, form, el('p', { 'class': 'note', id: 'cchc-note' }, MSG.note));
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  // ---- hiển thị tin nhắn ----------------------------------------------------------------
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function addMsg(role, text) {
+    var body = el('div', { 'class': 'text' }, text || '');
+    var wrap = el('div', { 'class': 'msg ' + role }, body);
+    log.appendChild(wrap);
+    scroll();
+    return { wrap: wrap, body: body };
+  }
+
+  // Câu trả lời kết thúc bằng dòng "Nguồn: …"; danh sách nguồn bên dưới đã nêu đủ nên bỏ dòng đó.
+  function display(text, sources) {
+    text = String(text || '');
+    return sources && sources.length ? text.replace(/\n?Nguồn: [^\n]*\s*$/, '') : text;
+  }
+
+  function renderSources(wrap, sources) {
+    if (!Array.isArray(sources) || !sources.length) return;
+    var ul = el('ul');
+    sources.slice(0, 5).forEach(function (s) {
+      if (!s || typeof s !== 'object') return;
+      var meta = [s.province, s.year].filter(function (x) { return x != null && x !== ''; }).map(String).join(', ');
+      var li = el('li', null, el('span', { 'class': 'src-meta' }, meta || '—'), ' — ', String(s.document || ''),
+        s.section ? ' — ' + String(s.section) : '');
+      if (s.quote) {
+        li.appendChild(el('details', null, el('summary', null, MSG.quote), el('blockquote', null, String(s.quote))));
+      }
+      ul.appendChild(li);
+    });
+    wrap.appendChild(el('div', { 'class': 'sources' }, el('p', null, MSG.sources), ul));
+  }
+
+  function renderAnswer(msg, ans) {
+    msg.body.textContent = display(ans.answer, ans.sources);
+    renderSources(msg.wrap, ans.sources);
+    if (ans.found === false) msg.wrap.classList.add('notfound');
+  }
+
+  function renderHistory() {
+    while (log.firstChild) log.removeChild(log.firstChild);
+    addMsg('bot', MSG.hello);
+    history.forEach(function (m) {
+      if (m.role === 'user') addMsg('user', m.text);
+      else if (m.role === 'bot') {
+        var msg = addMsg('bot', '');
+        msg.wrap.setAttribute('data-state', 'done');
+        renderAnswer(msg, m);
+      }
+    });
+    suggest.hidden = history.some(function (m) { return m.role === 'user'; });
+  }
+
+  // ---- gọi API: POST + đọc luồng Server-Sent Events bằng ReadableStream ------------------
+  function parseEvent(block) {
+    var ev = { event: 'message', data: '' };
+    var data = [];
+    block.split(/\r?\n/).forEach(function (line) {
+      if (!line || line.charAt(0) === ':') return;
+      var i = line.indexOf(':');
+      var field = i < 0 ? line : line.slice(0, i);
+      var value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+      if (field === 'event') ev.event = value;
+      else if (field === 'data') data.push(value);
+    });
+    try { ev.data = data.length ? JSON.parse(data.join('\n')) : {}; } catch (e) { ev.data = {}; }
+    return ev;
+  }
+
+  function ApiError(message) { this.message = message; }
+
+  async function errorText(res) {
+    try {
+      var body = await res.json();
+      if (body && typeof body.detail === 'string') return body.detail;
+    } catch (e) { /* không phải JSON */ }
+    return MSG.server;
+  }
+
+  async function streamAnswer(payload, onDelta) {
+    var ctrl = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, TIMEOUT_MS) : null;
+    inflight = ctrl;
+    var final = null;
+    try {
+      var res = await fetch(new URL('v1/chat/stream', BASE).href, {
+        method: 'POST', mode: 'cors', credentials: 'omit',
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify(payload), signal: ctrl ? ctrl.signal : undefined
+      });
+      if (!res.ok) throw new ApiError(await errorText(res));
+      var handle = function (ev) {
+        if (ev.event === 'delta' && ev.data && typeof ev.data.text === 'string') onDelta(ev.data.text);
+        else if (ev.event === 'answer') final = ev.data;
+        else if (ev.event === 'error') throw new ApiError(String((ev.data && ev.data.detail) || MSG.server));
+      };
+      var buf = '';
+      var drain = function () {
+        var m;
+        while ((m = /\r?\n\r?\n/.exec(buf))) {
+          var block = buf.slice(0, m.index);
+          buf = buf.slice(m.index + m[0].length);
+          handle(parseEvent(block));
+        }
+      };
+      if (res.body && res.body.getReader && typeof TextDecoder === 'function') {
+        var reader = res.body.getReader();
+        var dec = new TextDecoder('utf-8');
+        for (;;) {
+          var chunk = await reader.read();
+          if (chunk.done) break;
+          buf += dec.decode(chunk.value, { stream: true });
+          drain();
+        }
+        buf += dec.decode();
+      } else {
+        buf = await res.text(); // trình duyệt cũ: nhận một lần
+      }
+      buf += '\n\n';
+      drain();
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(e && e.name === 'AbortError' ? MSG.timeout : MSG.network);
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (inflight === ctrl) inflight = null;
+    }
+    if (!final || typeof final.answer !== 'string') throw new ApiError(MSG.server);
+    return final;
+  }
+
+  async function ask(text) {
+    text = String(text || '').trim();
+    if (busy || !text) return;
+    if (text.length > MAX_CHARS) { addMsg('sys', MSG.tooLong); return; }
+    setBusy(true);
+    suggest.hidden = true;
+    addMsg('user', text);
+    history.push({ role: 'user', text: text });
+    save();
+    var msg = addMsg('bot', '');
+    msg.wrap.setAttribute('data-state', 'pending');
+    msg.wrap.setAttribute('aria-busy', 'true');
+    var acc = '';
+    var gen = generation;
+    var payload = { message: text };
+    if (sid) payload.session_id = sid;
+    if (PROVINCE) payload.province = PROVINCE;
+    try {
+      var ans = await streamAnswer(payload, function (piece) {
+        if (gen !== generation) return;
+        acc += piece;
+        msg.body.textContent = acc;
+        scroll();
+      });
+      if (gen !== generation) return;
+      if (typeof ans.session_id === 'string' && ans.session_id) sid = ans.session_id;
+      renderAnswer(msg, ans);
+      history.push({ role: 'bot', answer: ans.answer, found: ans.found, sources: ans.sources });
+      msg.wrap.setAttribute('data-state', 'done');
+    } catch (e) {
+      if (gen !== generation) return;
+      msg.wrap.classList.add('error');
+      msg.body.textContent = (e && e.message) || MSG.server;
+      msg.wrap.setAttribute('data-state', 'error');
+    } finally {
+      msg.wrap.setAttribute('aria-busy', 'false');
+      save();
+      scroll();
+      setBusy(false);
+    }
+  }
+
+  function setBusy(on) {
+    busy = on;
+    sendBtn.disabled = on;
+    log.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  // ---- mở / đóng, bàn phím, tiêu điểm ----------------------------------------------------
+  var narrow = window.matchMedia ? window.matchMedia('(max-width: 480px)') : null;
+
+  function open() {
+    if (!panel.hidden) { input.focus(); return; }
+    panel.hidden = false;
+    panel.setAttribute('aria-modal', narrow && narrow.matches ? 'true' : 'false');
+    launcher.setAttribute('aria-expanded', 'true');
+    scroll();
+    input.focus();
+  }
+  function close() {
+    if (panel.hidden) return;
+    panel.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.focus();
+  }
+  function fresh() {
+    generation++;
+    if (inflight) inflight.abort();
+    sid = null;
+    history = [];
+    save();
+    renderHistory();
+    addMsg('sys', MSG.freshDone);
+    input.focus();
+  }
+
+  launcher.addEventListener('click', open);
+  closeBtn.addEventListener('click', close);
+  freshBtn.addEventListener('click', fresh);
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value;
+    if (busy || !text.trim()) return;
+    input.value = '';
+    grow();
+    ask(text);
+  });
+  input.addEventListener('keydown', function (e) {
+    // isComposing / 229: đang gõ dấu bằng bộ gõ (Telex, VNI) — Enter khi đó không phải lệnh gửi
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      if (typeof form.requestSubmit === 'function') form.requestSubmit();
+      else form.dispatchEvent(new Event('submit', { cancelable: true }));
+    }
+  });
+  function grow() {
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight + 2, 120) + 'px';
+  }
+  input.addEventListener('input', grow);
+  panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') { e.preventDefault(); close(); return; }
+    if (e.key === 'Tab' && panel.getAttribute('aria-modal') === 'true') trapFocus(e);
+  });
+  function trapFocus(e) {
+    var items = Array.prototype.filter.call(
+      panel.querySelectorAll('button, textarea, summary, [tabindex="0"]'),
+      function (n) { return !n.disabled && n.offsetParent !== null; });
+    if (!items.length) return;
+    var first = items[0];
+    var last = items[items.length - 1];
+    var active = root.activeElement;
+    if (e.shiftKey && active === first) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && active === last) { e.preventDefault(); first.focus(); }
+  }
+
+  function mount() {
+    document.body.appendChild(host);
+    renderHistory();
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+
+  window.CCHCWidget = { open: open, close: close, ask: function (q) { open(); return ask(q); }, reset: fresh };
+})();
