@@ -213,7 +213,20 @@ class Assistant(SpecialAnswers):
         return compose.plan_facts(r, q.folded)
 
     def _candidates(self, q: Question, docs: set[str] | None) -> list[Candidate]:
-        hits = self.k.index.search(q.search_text or q.text, docs, k=40)
+        """Keyword search first; the vector side (the costly query embedding) only when words are not enough."""
+        cands = self._scored(q, docs, use_vectors=False)
+        if cands and self._lexically_sure(q, cands[0]):
+            return cands
+        return self._scored(q, docs, use_vectors=True)
+
+    @staticmethod
+    def _lexically_sure(q: Question, best: Candidate) -> bool:
+        if q.topic_terms:
+            return best.coverage >= 0.99
+        return best.agency_match >= 0.5
+
+    def _scored(self, q: Question, docs: set[str] | None, use_vectors: bool) -> list[Candidate]:
+        hits = self.k.index.search(q.search_text or q.text, docs, k=40, use_vectors=use_vectors)
         top = 2.0 / (RRF_K + 1)
         out: list[Candidate] = []
         bm = self.k.index.bm25
@@ -223,10 +236,7 @@ class Assistant(SpecialAnswers):
         variants = synonym_variants(self.k.vocab)
         for h in hits:
             r = self.k.record(h.unit)
-            f = fold(h.unit.text)
-            seq = re.findall(r"[a-z0-9]+", f)
-            words = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
-            words |= {v for w in list(words) if w in variants for v in variants[w]}
+            f, words = self.k.unit_words(h.unit, variants)
             # rare words count more: "giải bóng đá" is not covered by the many "giải pháp"
             cov = (sum(w * _match(t, words) for t, w in weights.items()) / total_w) if q.topic_terms else 0.0
             am = self._agency_match(q, r)

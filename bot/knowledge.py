@@ -5,6 +5,7 @@ Built once per process (or per corpus change) and then only read, so answering i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from corpus.records import Duty, ParsedPlan, Passage, Plan, Task
@@ -22,9 +23,22 @@ class Knowledge:
     vocab: Vocabulary
     agency_lexicon: dict[str, str] = field(default_factory=dict)
 
+    _words: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         if not self.agency_lexicon:
             self.agency_lexicon = build_agency_lexicon(self.plans.values(), self.vocab)
+
+    def unit_words(self, unit: Unit, variants: dict[str, set[str]]) -> tuple[str, set[str]]:
+        """Folded text and its words + bigrams (+ synonym variants) of a unit, computed once."""
+        cached = self._words.get(unit.uid)
+        if cached is None:
+            f = fold(unit.text)
+            seq = re.findall(r"[a-z0-9]+", f)
+            words = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+            words |= {v for w in list(words) if w in variants for v in variants[w]}
+            cached = self._words[unit.uid] = (f, words)
+        return cached
 
     def record(self, unit: Unit) -> Record:
         p = self.plans[unit.doc_id]

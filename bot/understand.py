@@ -25,7 +25,7 @@ INTENTS: dict[str, str] = {
     "duties": r"(nhiem vu|trach nhiem|viec|noi dung) (gi|nao)|duoc giao [a-z ]{0,20}gi\b|lam gi|"
               r"(can|phai) [a-z ]{0,20}gi\b|co nhiem vu|co trach nhiem|vai tro",
     "count": r"bao nhieu (clip|bai|ky|so|chuyen muc|tieu pham|phong su|cuoc thi|nhiem vu|lop|hoi nghi|video|tin)|"
-             r"may (clip|bai|ky|so|chuyen muc|phong su|cuoc thi)",
+             r"may (clip|bai|ky|so|chuyen muc|phong su|cuoc thi)|(nhung|cac) san pham|san pham (gi|nao)",
     "which_province": r"tinh nao|dia phuong nao|(nhung|cac) tinh|o tinh nao",
     "aggregate": r"(cac|nhung) nhiem vu (trong |o |thuoc |cua )?phu luc",
 }
