@@ -26,6 +26,7 @@ index: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_bench.py
 	$(BIN)/python benchmarks/qa_bench.py
+	$(BIN)/python benchmarks/load_bench.py
 
 clean:
 	rm -rf $(VENV) data
