@@ -1,5 +1,320 @@
-"""admin routes (filled in by their own change)."""
+"""Admin API and page: manage the plans the assistant answers from.
 
-from fastapi import APIRouter
+- ``GET /admin``: the admin page (sign in with the token, upload, preview, confirm, withdraw);
+- ``GET /admin/documents`` / ``GET /admin/documents/{id}``: list / show (what was parsed);
+- ``POST /admin/documents[?dry_run=true]``: upload a new plan (multipart field ``file``, optional
+  form fields ``province`` and ``year``); with ``dry_run`` it is parsed and shown, never stored;
+- ``PUT /admin/documents/{id}[?dry_run=true]``: replace a plan with a new version (same fields);
+- ``DELETE /admin/documents/{id}``: withdraw a plan;
+- ``GET /admin/audit``: the latest entries of the audit log.
 
-router = APIRouter()
+Everything under ``/admin`` answers 404 unless ``CCHC_ADMIN_TOKEN`` is set. Calls need
+``Authorization: Bearer <token>`` (compared in constant time). The token is never logged: the audit
+log records its fingerprint (``token:`` + first 8 hex digits of its sha256). Uploads are streamed to
+disk and refused as soon as they pass ``CCHC_MAX_UPLOAD_MB``. The change logic lives in
+:mod:`corpus.admin`; this module only translates HTTP to it and its errors to status codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
+
+from api.settings import Settings
+from corpus.admin import (
+    ContentMismatchError,
+    CorpusAdmin,
+    DuplicateDocumentError,
+    InvalidMetadataError,
+    ReindexError,
+    TooLargeError,
+    UnsupportedTypeError,
+    Upload,
+    UploadWriter,
+    admin_list_view,
+    admin_show_view,
+    size_limit_message,
+    token_fingerprint,
+)
+from corpus.errors import CorpusError, DocumentNotFound, LoaderError, NotAPlanError
+
+log = logging.getLogger("cchc.admin")
+
+PAGE = Path(__file__).parent / "static" / "admin.html"
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small text fields
+MAX_FIELD = 200  # bytes of a text field (province, year)
+FIELDS = ("province", "year")
+
+router = APIRouter(prefix="/admin", tags=["quản trị"])
+
+
+class BadUpload(CorpusError):
+    """The request is not a usable multipart upload (no ``file`` field, two files, not multipart)."""
+
+
+_ERRORS: list[tuple[type[Exception], int, str]] = [
+    (TooLargeError, 413, "too_large"),
+    (UnsupportedTypeError, 415, "unsupported_type"),
+    (DuplicateDocumentError, 409, "duplicate"),
+    (DocumentNotFound, 404, "not_found"),
+    (ReindexError, 500, "reindex_failed"),
+    (BadUpload, 400, "bad_request"),
+    (NotAPlanError, 422, "not_a_plan"),
+    (ContentMismatchError, 422, "content_mismatch"),
+    (InvalidMetadataError, 422, "invalid_metadata"),
+    (LoaderError, 422, "unreadable_file"),
+    (CorpusError, 422, "invalid"),
+]
+
+
+def _error(exc: CorpusError) -> JSONResponse:
+    status, code = next((s, c) for cls, s, c in _ERRORS if isinstance(exc, cls))
+    body: dict[str, Any] = {"ok": False, "error": code, "detail": str(exc)}
+    if isinstance(exc, DuplicateDocumentError):
+        body["existing_id"] = exc.existing_id
+    return JSONResponse(body, status_code=status)
+
+
+# ---- access -------------------------------------------------------------------------------------------
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _token(request: Request) -> str | None:
+    secret = _settings(request).admin_token
+    value = secret.get_secret_value() if secret is not None else ""
+    return value or None
+
+
+def admin_enabled(request: Request) -> None:
+    """Without an admin token configured, /admin does not exist (404, like any unknown path)."""
+    if _token(request) is None:
+        raise HTTPException(status_code=404, detail="Not Found")
+
+
+def require_admin(request: Request, _: None = Depends(admin_enabled)) -> str:
+    """Check ``Authorization: Bearer <token>``; return who is acting (the token's fingerprint)."""
+    token = _token(request) or ""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # compare digests: constant time, and the token's length does not leak either
+    given_digest = hashlib.sha256(given.strip().encode()).digest()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, hashlib.sha256(token.encode()).digest()):
+        raise HTTPException(
+            status_code=401, headers={"WWW-Authenticate": "Bearer"},
+            detail="Chưa đăng nhập hoặc mã quản trị không đúng. Gửi tiêu đề “Authorization: Bearer <mã quản trị>”.",
+        )
+    return token_fingerprint(token)
+
+
+def _service(request: Request) -> CorpusAdmin:
+    rt = request.app.state.runtime
+    s = _settings(request)
+    return CorpusAdmin(s.data_dir, reload=rt.reload, lock=rt.admin_lock, max_bytes=s.max_upload_mb * 1024 * 1024,
+                       vocab=rt.store.vocab, live=rt.store)
+
+
+# ---- streaming multipart ------------------------------------------------------------------------------
+
+async def receive_upload(request: Request, svc: CorpusAdmin) -> tuple[Upload, dict[str, str]]:
+    """Stream the multipart body: the ``file`` part to a staging file, refused once over the limit."""
+    ctype, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if ctype.lower() != b"multipart/form-data" or not boundary:
+        raise BadUpload("Hãy gửi tệp dạng multipart/form-data trong trường “file”.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > svc.max_bytes + FORM_OVERHEAD:
+        raise TooLargeError(size_limit_message(svc.max_bytes))
+    state: dict[str, Any] = {"headers": {}, "field": b"", "value": b"", "name": None, "writer": None}
+    fields: dict[str, bytes] = {}
+    writers: list[UploadWriter] = []
+
+    def on_part_begin() -> None:
+        state.update(headers={}, name=None, target=None)
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        state["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        state["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        state["headers"][state["field"].lower()] = state["value"]
+        state["field"], state["value"] = b"", b""
+
+    def on_headers_finished() -> None:
+        _, opts = parse_options_header(state["headers"].get(b"content-disposition", b""))
+        name = opts.get(b"name", b"").decode("utf-8", "replace")
+        state["name"] = name
+        if name == "file":
+            if writers:
+                raise BadUpload("Mỗi lần chỉ gửi một tệp (trường “file”).")
+            filename = opts.get(b"filename", b"").decode("utf-8", "replace")
+            writers.append(svc.writer(filename))
+            state["target"] = writers[-1]
+        elif name in FIELDS:
+            fields[name] = b""
+            state["target"] = name
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        target = state.get("target")
+        if isinstance(target, UploadWriter):
+            target.write(data[start:end])
+        elif target is not None:
+            fields[target] += data[start:end]
+            if len(fields[target]) > MAX_FIELD:
+                raise BadUpload(f"Trường “{target}” quá dài.")
+
+    def on_part_end() -> None:
+        state["target"] = None
+
+    parser = MultipartParser(boundary, {
+        "on_part_begin": on_part_begin, "on_part_data": on_part_data, "on_part_end": on_part_end,
+        "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished,
+    })
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > svc.max_bytes + FORM_OVERHEAD:
+                raise TooLargeError(size_limit_message(svc.max_bytes))
+            parser.write(chunk)
+        parser.finalize()
+        if not writers:
+            raise BadUpload("Thiếu tệp: hãy chọn tệp kế hoạch (.docx, .pdf, .txt, .md) và gửi trong trường “file”.")
+        upload = writers[0].finish()
+    except BaseException:
+        for w in writers:
+            w.abort()
+        raise
+    return upload, {k: v.decode("utf-8", "replace").strip() for k, v in fields.items()}
+
+
+_MULTIPART_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "Tệp kế hoạch .docx/.pdf/.txt/.md"},
+                   "province": {"type": "string", "description": "Tỉnh (nếu muốn ghi đè giá trị tự nhận dạng)"},
+                   "year": {"type": "integer", "description": "Năm của kế hoạch (nếu muốn ghi đè)"}}}}}}}
+
+
+async def _change(request: Request, op: str, doc_id: str | None, dry_run: bool, who: str) -> JSONResponse:
+    svc = _service(request)
+    try:
+        upload, fields = await receive_upload(request, svc)
+    except CorpusError as exc:
+        return _error(exc)
+    except ClientDisconnect:
+        return JSONResponse({"ok": False, "error": "disconnected", "detail": "Kết nối bị ngắt khi đang tải lên."},
+                            status_code=400)
+    province, year = fields.get("province") or None, fields.get("year") or None
+    try:
+        if op == "add":
+            view = await anyio.to_thread.run_sync(
+                lambda: svc.add(upload, province, year, who=who, dry_run=dry_run))
+        else:
+            assert doc_id is not None
+            view = await anyio.to_thread.run_sync(
+                lambda: svc.replace(doc_id, upload, province, year, who=who, dry_run=dry_run))
+    except CorpusError as exc:
+        return _error(exc)
+    finally:
+        upload.discard()
+    new_id = view["document"]["id"]
+    label = _label(view)
+    if dry_run:
+        message = (f"Bản xem trước (chưa lưu): {label}, {view['counts']['tasks']} nhiệm vụ, "
+                   f"{view['counts']['duties']} trách nhiệm, {len(view['warnings'])} cảnh báo. "
+                   "Kiểm tra rồi xác nhận để đưa vào sử dụng.")
+    elif op == "add":
+        message = f"Đã thêm {label} với mã “{new_id}”; trợ lý đã lập chỉ mục và đang trả lời theo kế hoạch này."
+    else:
+        message = f"Đã thay thế kế hoạch “{new_id}” bằng phiên bản mới ({label}); trợ lý đã lập chỉ mục lại."
+    status = 201 if op == "add" and not dry_run else 200
+    return JSONResponse({"ok": True, "dry_run": dry_run, "message": message} | view, status_code=status)
+
+
+def _label(view: dict[str, Any]) -> str:
+    p = view["plan"]
+    bits = [f"kế hoạch {p.get('number') or '(không số)'}"]
+    if p.get("province"):
+        bits.append(f"tỉnh {p['province']}")
+    if p.get("year"):
+        bits.append(f"năm {p['year']}")
+    return " ".join(bits)
+
+
+# ---- routes -------------------------------------------------------------------------------------------
+
+@router.get("", include_in_schema=False, dependencies=[Depends(admin_enabled)])
+def admin_page() -> HTMLResponse:
+    """The admin page. It holds no data: everything it shows comes from the token-protected API."""
+    nonce = secrets.token_urlsafe(16)
+    html = PAGE.read_text(encoding="utf-8").replace("{{NONCE}}", nonce)
+    csp = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; "
+           "img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
+                                       "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+                                       "X-Frame-Options": "DENY"})
+
+
+@router.get("/documents")
+def list_documents(request: Request, _who: str = Depends(require_admin)) -> dict[str, Any]:
+    """The plans the assistant is answering from now, and the withdrawn bundled plans."""
+    store = request.app.state.runtime.store
+    docs = [admin_list_view(d) for d in sorted(store.documents(), key=lambda d: d.doc_id)]
+    withdrawn = [{"id": k, "withdrawn_at": v.get("withdrawn_at"), "withdrawn_by": v.get("withdrawn_by")}
+                 for k, v in store.withdrawn().items()]
+    return {"ok": True, "count": len(docs), "documents": docs, "withdrawn": withdrawn}
+
+
+@router.get("/documents/{doc_id}")
+def show_document(doc_id: str, request: Request, _who: str = Depends(require_admin)) -> JSONResponse:
+    """What was parsed from one plan: metadata, tasks, duties, counts and warnings."""
+    try:
+        view = admin_show_view(request.app.state.runtime.store.get(doc_id))
+    except CorpusError as exc:
+        return _error(exc)
+    return JSONResponse({"ok": True} | view)
+
+
+@router.post("/documents", openapi_extra=_MULTIPART_DOC, status_code=201)
+async def add_document(request: Request, dry_run: bool = False, who: str = Depends(require_admin)) -> JSONResponse:
+    """Upload a new plan. ``dry_run=true``: parse and show it, store nothing."""
+    return await _change(request, "add", None, dry_run, who)
+
+
+@router.put("/documents/{doc_id}", openapi_extra=_MULTIPART_DOC)
+async def replace_document(doc_id: str, request: Request, dry_run: bool = False,
+                           who: str = Depends(require_admin)) -> JSONResponse:
+    """Replace a plan (bundled or uploaded) with a new version under the same id."""
+    return await _change(request, "replace", doc_id, dry_run, who)
+
+
+@router.delete("/documents/{doc_id}")
+async def withdraw_document(doc_id: str, request: Request, who: str = Depends(require_admin)) -> JSONResponse:
+    """Withdraw a plan: the assistant stops answering from it (the original is kept in the archive)."""
+    svc = _service(request)
+    try:
+        info = await anyio.to_thread.run_sync(lambda: svc.remove(doc_id, who=who))
+    except CorpusError as exc:
+        return _error(exc)
+    return JSONResponse({"ok": True, "id": info["id"], "sha256": info["sha256"],
+                         "message": f"Đã thu hồi kế hoạch “{info['id']}”; trợ lý không còn trả lời theo kế hoạch này."})
+
+
+@router.get("/audit")
+def audit_log(request: Request, limit: int = 50, _who: str = Depends(require_admin)) -> dict[str, Any]:
+    """The latest changes (newest first), from the append-only ``<data>/audit.log``."""
+    entries = _service(request).audit()
+    return {"ok": True, "entries": list(reversed(entries))[: max(1, min(limit, 500))]}

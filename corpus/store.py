@@ -2,14 +2,26 @@
 
 Document ids are stable: the file stem (``001_4c71ade8d3617029``). A small manifest
 (``corpus/data/manifest.json``) may override detected metadata; it never replaces detection.
+
+The uploads directory (``<data>/documents``) holds, per uploaded plan:
+
+- ``<id>.<ext>``: the original as uploaded (.txt, .md, .docx or .pdf);
+- ``<id>.meta.json``: a sidecar with its sha256, original file name, who uploaded it and when, and
+  optional ``overrides`` (province, year) the admin gave;
+- ``<id>.withdrawn.json``: a tombstone; it hides the bundled plan with that id.
+
+An upload whose id equals a bundled id shadows (replaces) the bundled plan. Names starting with
+``.`` (staging files, the change journal, the archive of replaced versions) are never read as plans.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from corpus.errors import DocumentNotFound
 from corpus.loaders import SUPPORTED, load_bytes
@@ -19,6 +31,10 @@ from corpus.vocab import Vocabulary, load_vocabulary
 
 BUNDLED_DIR = Path(__file__).parent / "plans"
 MANIFEST = Path(__file__).parent / "data" / "manifest.json"
+META_SUFFIX = ".meta.json"
+TOMBSTONE_SUFFIX = ".withdrawn.json"
+
+log = logging.getLogger("cchc.corpus")
 
 
 @dataclass
@@ -28,6 +44,37 @@ class StoredDocument:
     sha256: str
     parsed: ParsedPlan
     bundled: bool = True
+    meta: dict[str, Any] = field(default_factory=dict)  # the upload sidecar ({} for bundled plans)
+    shadows_bundled: bool = False  # an upload that replaces the bundled plan with the same id
+
+    @property
+    def source(self) -> str:
+        """'bundled' (shipped with the code), 'replaced' (an upload over a bundled id) or 'uploaded'."""
+        if self.bundled:
+            return "bundled"
+        return "replaced" if self.shadows_bundled else "uploaded"
+
+
+@dataclass
+class Entry:
+    """A live document file, before parsing: what the admin service needs to check and change."""
+
+    doc_id: str
+    path: Path
+    bundled: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+    shadows_bundled: bool = False
+
+    def sha256(self) -> str:
+        return file_sha256(self.path)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _overrides(manifest: Path) -> dict[str, dict]:
@@ -35,6 +82,16 @@ def _overrides(manifest: Path) -> dict[str, dict]:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         return {k: v for k, v in data.items() if not k.startswith("_")}
     return {}
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A sidecar or tombstone; an unreadable one counts as empty rather than breaking the corpus."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        log.warning("unreadable corpus sidecar %s", path.name)
+        return {}
 
 
 def parse_file(path: Path, doc_id: str, vocab: Vocabulary, overrides: dict | None = None) -> StoredDocument:
@@ -54,19 +111,45 @@ class CorpusStore:
         self.manifest = manifest
         self._docs: dict[str, StoredDocument] | None = None
 
+    def entries(self) -> list[Entry]:
+        """Live document files (later directories shadow earlier ones; tombstones hide earlier ones)."""
+        found: dict[str, Entry] = {}
+        for i, d in enumerate(self.dirs):
+            if not d.is_dir():
+                continue
+            if i > 0:
+                _recover(d)
+                for stone in d.glob("*" + TOMBSTONE_SUFFIX):
+                    found.pop(stone.name[: -len(TOMBSTONE_SUFFIX)], None)
+            for path in sorted(d.iterdir()):
+                if path.name.startswith(".") or path.suffix.lower() not in SUPPORTED or not path.is_file():
+                    continue
+                doc_id = path.stem
+                meta = read_json(d / (doc_id + META_SUFFIX)) if i > 0 else {}
+                prev = found.get(doc_id)
+                shadows = prev is not None and (prev.bundled or prev.shadows_bundled)
+                found[doc_id] = Entry(doc_id=doc_id, path=path, bundled=i == 0, meta=meta, shadows_bundled=shadows)
+        return list(found.values())
+
+    def withdrawn(self) -> dict[str, dict[str, Any]]:
+        """Tombstoned ids -> what the tombstone records (who, when)."""
+        out: dict[str, dict[str, Any]] = {}
+        for d in self.dirs[1:]:
+            if d.is_dir():
+                for stone in sorted(d.glob("*" + TOMBSTONE_SUFFIX)):
+                    out[stone.name[: -len(TOMBSTONE_SUFFIX)]] = read_json(stone)
+        return out
+
     def documents(self) -> list[StoredDocument]:
         if self._docs is None:
             overrides = _overrides(self.manifest)
             docs: dict[str, StoredDocument] = {}
-            for i, d in enumerate(self.dirs):
-                if not d.exists():
-                    continue
-                for path in sorted(d.iterdir()):
-                    if path.suffix.lower() in SUPPORTED and path.is_file():
-                        doc_id = path.stem
-                        sd = parse_file(path, doc_id, self.vocab, overrides.get(doc_id))
-                        sd.bundled = i == 0
-                        docs[doc_id] = sd
+            for e in self.entries():
+                ov = dict(overrides.get(e.doc_id) or {})
+                ov.update({k: v for k, v in (e.meta.get("overrides") or {}).items() if v is not None})
+                sd = parse_file(e.path, e.doc_id, self.vocab, ov or None)
+                sd.bundled, sd.meta, sd.shadows_bundled = e.bundled, e.meta, e.shadows_bundled
+                docs[e.doc_id] = sd
             self._docs = docs
         return list(self._docs.values())
 
@@ -77,10 +160,24 @@ class CorpusStore:
         raise DocumentNotFound(f"Không có văn bản với mã '{doc_id}'.")
 
     def content_hash(self) -> str:
-        """Changes whenever any plan, the manifest or a vocabulary file changes."""
+        """Changes whenever any plan, the manifest, a vocabulary file or an admin override changes."""
         h = hashlib.sha256()
         for d in sorted(self.documents(), key=lambda x: x.doc_id):
             h.update(d.doc_id.encode() + d.sha256.encode())
+            if d.meta.get("overrides"):
+                h.update(json.dumps(d.meta["overrides"], sort_keys=True, ensure_ascii=False).encode())
         for extra in sorted((Path(__file__).parent / "data").glob("*.json")):
             h.update(extra.read_bytes())
         return h.hexdigest()
+
+
+def _recover(uploads: Path) -> None:
+    """Undo an admin change that a crash interrupted (see corpus.admin), before reading the uploads."""
+    if not (uploads / ".journal.json").exists():
+        return
+    from corpus.admin import recover_interrupted
+
+    try:
+        recover_interrupted(uploads)
+    except OSError as exc:  # a read-only data dir must not stop the service from answering
+        log.warning("could not recover an interrupted corpus change: %s", exc)
