@@ -26,7 +26,7 @@ COLUMNS = {
     "note": ("ghi chu",),
 }
 _NUM = re.compile(r"^\s*((?:\d{1,2}(?:\.\d{1,2})*)|[IVX]{1,4})\s*[.)]?\s*(.*)$")
-_MONEY = re.compile(r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:đồng|đ|vnđ|vnd)?\s*$", re.I)
+_MONEY = re.compile(r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+[.,]\d{1,2}|\d+)\s*(?:đồng|đ|vnđ|vnd)?\s*$", re.I)
 _MONEY_UNIT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(triệu|tỷ)\s*(?:đồng)?\s*$", re.I)
 
 
@@ -58,11 +58,26 @@ def map_columns(row: list[str]) -> dict[str, int]:
     return cols
 
 
-def parse_money(text: str) -> int | None:
+def money_unit(header_cell: str) -> int:
+    """The multiplier a budget column's header declares: '(triệu đồng)' -> 1,000,000."""
+    f = fold(header_cell)
+    if "ty dong" in f or "ty vnd" in f:
+        return 1_000_000_000
+    if "trieu" in f:
+        return 1_000_000
+    if "nghin" in f or "ngan dong" in f:
+        return 1_000
+    return 1
+
+
+def parse_money(text: str, unit: int = 1) -> int | None:
     t = text.strip()
     m = _MONEY.match(t)
     if m:
-        return int(re.sub(r"\D", "", m.group(1)))
+        digits = m.group(1)
+        if re.fullmatch(r"\d+[.,]\d{1,2}", digits):  # "1,5" (million): only meaningful with a unit
+            return int(round(float(digits.replace(",", ".")) * unit)) if unit > 1 else None
+        return int(re.sub(r"\D", "", digits)) * unit
     m = _MONEY_UNIT.match(t)
     if m:
         value = float(m.group(1).replace(",", "."))
@@ -93,6 +108,7 @@ class _Builder:
         self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
         self.total: int | None = None
         self.group, self.label = "", ""
+        self.unit = 1  # "Kinh phí (triệu đồng)" in the header: cells are in millions
 
     def add(self, fields: dict[str, str], row_label: str, line: int) -> None:
         self.raw.append(fields)
@@ -107,7 +123,7 @@ class _Builder:
 
     def _task(self, f: dict[str, str], row: str, line: int) -> Task:
         budget_text = f.get("budget", "")
-        budget = parse_money(budget_text) if budget_text else None
+        budget = parse_money(budget_text, self.unit) if budget_text else None
         notes = [n for n in (f.get("note", ""), budget_text if budget is None else "") if n]
         return Task(
             doc_id=self.doc_id, row=row, content=f.get("content", ""), product=f.get("product", ""),
@@ -129,6 +145,8 @@ def parse_tables(
         if found:
             hidx, cols = found
             header, start = table.rows[hidx], hidx + 1
+            if "budget" in cols:
+                b.unit = money_unit(header[cols["budget"]])
         elif header is None or len(table.rows[0]) < len(cols):
             continue  # not an appendix and no earlier header to continue
         after_header = True
@@ -153,7 +171,7 @@ def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, 
     stt = _cell(row, cols, "stt") if "stt" in cols else ""
     first = fold(next((c for c in row if c.strip()), "")).strip()
     if first.startswith("tong") and len(first) < 200:
-        money = parse_money(fields.get("budget", "")) or _money_in(first)
+        money = parse_money(fields.get("budget", ""), b.unit) or _money_in(first)
         if money:
             b.total = money
         return

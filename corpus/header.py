@@ -41,15 +41,23 @@ def detect_plan(doc_id: str, outline: Outline, vocab: Vocabulary, warnings: list
     plan.province = _province(head, outline, vocab)
     plan.year = _year(plan, outline)
     plan.signer, plan.signer_title = _signer(outline.closing + outline.preamble)
+    if not plan.signer:  # Word often puts "Nơi nhận" and the signature side by side in a table
+        plan.signer, plan.signer_title = _signer(_table_paragraphs(outline))
     plan.legal_bases = _legal_bases(outline.preamble)
     if plan.province:
         plan.issuing_body = f"Ủy ban nhân dân tỉnh {plan.province}"
     plan.contacts = [p.text.strip() for p in _all_paragraphs(outline) if _PHONE.search(p.text)]
-    if not plan.province:
-        warnings.append("Không xác định được tỉnh ban hành kế hoạch.")
-    if not plan.year:
-        warnings.append("Không xác định được năm của kế hoạch.")
     return plan
+
+
+def missing_metadata(plan: Plan) -> list[str]:
+    """Warnings for what neither the text nor an admin override supplied."""
+    out = []
+    if not plan.province:
+        out.append("Không xác định được tỉnh ban hành kế hoạch.")
+    if not plan.year:
+        out.append("Không xác định được năm của kế hoạch.")
+    return out
 
 
 def _all_paragraphs(outline: Outline) -> list[Paragraph]:
@@ -60,6 +68,22 @@ def _all_paragraphs(outline: Outline) -> list[Paragraph]:
             out.append(Paragraph(text=it.text, line=it.line))
             out.extend(it.body)
     return out + outline.closing + outline.appendix
+
+
+def _table_paragraphs(outline: Outline) -> list[Paragraph]:
+    """Cell lines of the small layout tables (not the appendix), read column by column."""
+    out: list[Paragraph] = []
+    for t in outline.tables:
+        if len(t.rows) > 6:
+            continue
+        width = max((len(r) for r in t.rows), default=0)
+        for c in range(width):
+            for r in t.rows:
+                if c < len(r):
+                    # cells arrive with their lines joined: "KT. CHỦ TỊCH PHÓ CHỦ TỊCH Lê Văn Sử"
+                    parts = re.split(r"\n|(?<=CHỦ TỊCH)\s+|(?<=GIÁM ĐỐC)\s+", r[c])
+                    out += [Paragraph(text=x.strip(), line=t.line) for x in parts if x.strip()]
+    return out
 
 
 def _number_and_date(plan: Plan, head: list[Paragraph], warnings: list[str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from corpus.appendix import parse_tables
 from corpus.document import Document, Paragraph
 from corpus.duties import duties_from_part, duties_from_sentences, is_implementation_part
-from corpus.header import detect_plan
+from corpus.header import detect_plan, missing_metadata
 from corpus.records import Duty, ParsedPlan, Passage
 from corpus.structure import Outline, build_outline
 from corpus.vocab import Vocabulary, load_vocabulary
@@ -27,6 +27,7 @@ def parse_document(doc: Document, doc_id: str, vocab: Vocabulary | None = None,
             setattr(plan, key, value)
     if plan.province and not plan.issuing_body:
         plan.issuing_body = f"Ủy ban nhân dân tỉnh {plan.province}"
+    warnings.extend(missing_metadata(plan))
     tasks, total = parse_tables(outline.tables, doc_id, vocab, warnings)
     plan.appendix_total = total
     duties: list[Duty] = []
