@@ -850,7 +850,8 @@ def test_admin_page_sign_in_preview_confirm_and_withdraw(open_client, serve_app,
         page.wait_for_function("document.querySelector('#status').className.includes('ok')", timeout=60_000)
         page.wait_for_function(f"document.querySelectorAll('#docs-table tbody tr').length === {len(BUNDLED_IDS) + 1}")
         assert "Cà Mau" in page.text_content("#docs-table")
-        assert "thêm" in page.text_content("#audit-table")
+        # the audit table is refreshed by its own request after the list: wait for it, don't race it
+        page.wait_for_function("document.querySelector('#audit-table').textContent.includes('thêm')", timeout=30_000)
 
         page.on("dialog", lambda d: d.accept())
         row = page.locator("#docs-table tbody tr", has_text="Cà Mau")

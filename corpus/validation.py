@@ -1,0 +1,173 @@
+"""Upload validation (pure: bytes in, parsed plan or a Vietnamese error out).
+
+File type by extension and by content, the admin's province/year overrides, and "is this a plan?".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from corpus.document import Document
+from corpus.errors import CorpusError, LoaderError, NotAPlanError
+from corpus.loaders import SUPPORTED, load_bytes
+from corpus.parser import parse_document
+from corpus.records import ParsedPlan
+from corpus.structure import build_outline
+from corpus.vocab import Vocabulary, fold
+
+log = logging.getLogger("cchc.admin")
+
+_OLE = b"\xd0\xcf\x11\xe0"
+_FORMATS = ", ".join(SUPPORTED)
+
+
+# ---- errors (the API maps each to an HTTP status; messages reach admins as they are) --------------
+
+class UnsupportedTypeError(LoaderError):
+    """The file name's extension is not one we read."""
+
+
+class ContentMismatchError(LoaderError):
+    """The bytes are of another type than the extension says (PDF named .docx, zip named .txt…)."""
+
+
+class InvalidMetadataError(CorpusError):
+    """A province/year given by the admin is not valid, or the plan's province cannot be found."""
+
+
+# ---- checks ------------------------------------------------------------------------------------------
+
+def check_extension(filename: str) -> str:
+    ext = Path(filename).suffix.lower()
+    if ext not in SUPPORTED:
+        shown = f"'{ext}'" if ext else "không có phần mở rộng"
+        raise UnsupportedTypeError(
+            f"Định dạng tệp {shown} không được hỗ trợ. Chỉ nhận kế hoạch dạng {_FORMATS} "
+            "(tệp Word cũ .doc cần lưu lại thành .docx)."
+        )
+    return ext
+
+
+_PDF_HEADER = re.compile(rb"%PDF-\d\.\d")
+_IMAGES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes look like: 'pdf', 'zip', 'ole' (old Word / encrypted Office), 'image', 'binary' or 'text'."""
+    if _PDF_HEADER.search(data[:1024]):
+        return "pdf"
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if data[:4] == _OLE:
+        return "ole"
+    if data.startswith(_IMAGES):
+        return "image"
+    if b"\x00" in data[:8192]:
+        return "binary"
+    return "text"
+
+
+_KIND_NAMES = {
+    "pdf": "PDF",
+    "zip": "tệp nén ZIP (hoặc Word .docx)",
+    "ole": "tài liệu Word cũ (.doc) hoặc tệp Office có mật khẩu",
+    "image": "ảnh (PNG/JPEG/GIF/TIFF) — cần nhận dạng chữ (OCR) hoặc bản .docx gốc",
+    "binary": "dữ liệu nhị phân không xác định, không phải văn bản",
+    "text": "văn bản thuần",
+}
+
+
+def check_content(data: bytes, ext: str) -> None:
+    """Refuse bytes whose real type does not match the extension, naming both."""
+    if not data.strip():
+        raise LoaderError("Tệp rỗng: không có nội dung để đọc.")
+    kind = sniff(data)
+    expected = {".pdf": "pdf", ".docx": "zip", ".txt": "text", ".md": "text"}[ext]
+    if kind == "ole" and ext == ".docx":
+        return  # the .docx loader explains .doc and password-protected files itself
+    if kind != expected:
+        raise ContentMismatchError(
+            f"Nội dung tệp không khớp với phần mở rộng {ext}: tệp thực chất là {_KIND_NAMES[kind]}. "
+            "Vui lòng kiểm tra lại tệp hoặc đặt đúng phần mở rộng rồi tải lên lại."
+        )
+
+
+def normalise_overrides(province: str | None, year: int | str | None, vocab: Vocabulary) -> dict[str, Any]:
+    """Validate the admin's province/year; map any known spelling of a province to its name."""
+    out: dict[str, Any] = {}
+    if province is not None and str(province).strip():
+        raw = " ".join(str(province).split())
+        key = re.sub(r"^(tinh|thanh pho|tp\.?)\s+", "", fold(raw)).strip()
+        names = vocab.province_names()
+        if key not in names:
+            raise InvalidMetadataError(
+                f"Tỉnh '{raw[:60]}' không có trong danh mục tỉnh, thành phố. Hãy nhập tên tỉnh như trong kế hoạch, "
+                "ví dụ: Cà Mau, Quảng Bình."
+            )
+        out["province"] = names[key]
+    if year is not None and str(year).strip():
+        try:
+            value = int(str(year).strip())
+        except ValueError:
+            raise InvalidMetadataError(
+                f"Năm '{str(year)[:20]}' không hợp lệ: hãy nhập năm dạng số, ví dụ 2025.") from None
+        if not 2000 <= value <= 2100:
+            raise InvalidMetadataError(f"Năm {value} không hợp lệ: năm của kế hoạch phải trong khoảng 2000–2100.")
+        out["year"] = value
+    return out
+
+
+def plan_problems(doc: Document, parsed: ParsedPlan) -> list[str]:
+    """What a plan should have and this document lacks (empty when it looks like a plan).
+
+    A plan needs a body (roman-numbered parts, agency blocks in "Tổ chức thực hiện" or an appendix
+    task table) and something that says it is a plan (a "KẾ HOẠCH" title, agency blocks or tasks).
+    """
+    parts = len(build_outline(doc).parts)
+    title, blocks, tasks = bool(parsed.plan.title), parsed.agency_blocks > 0, bool(parsed.tasks)
+    if (parts or blocks or tasks) and (title or blocks or tasks):
+        return []
+    missing = []
+    if not title:
+        missing.append("không có tiêu đề “KẾ HOẠCH”")
+    if not parts:
+        missing.append("không có các phần đánh số La Mã (I., II., …)")
+    if not blocks:
+        missing.append("không có phần “Tổ chức thực hiện” với các khối nhiệm vụ của từng cơ quan")
+    if not tasks:
+        missing.append("không có bảng phụ lục nhiệm vụ (STT, Nội dung, Cơ quan chủ trì, …)")
+    return missing
+
+
+def validate(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
+             overrides: dict[str, Any] | None = None) -> ParsedPlan:
+    """Bytes -> ParsedPlan, or LoaderError / NotAPlanError / InvalidMetadataError (Vietnamese)."""
+    ext = check_extension(filename)
+    check_content(data, ext)
+    try:
+        doc = load_bytes(data, filename)
+    except LoaderError:
+        raise
+    except Exception as exc:  # a loader bug on a crafted file must be a 4xx, not a traceback
+        log.warning("loader failed on %s upload: %s", ext, type(exc).__name__)
+        raise LoaderError(f"Không đọc được tệp {ext}: tệp bị hỏng hoặc có cấu trúc không đọc được.") from exc
+    try:
+        parsed = parse_document(doc, doc_id, vocab, overrides or None)
+    except Exception as exc:
+        log.warning("parser failed on an upload: %s", type(exc).__name__)
+        raise NotAPlanError("Không phân tích được nội dung tệp thành kế hoạch (lỗi khi đọc cấu trúc văn bản).") from exc
+    missing = plan_problems(doc, parsed)
+    if missing:
+        raise NotAPlanError(
+            f"Tệp '{filename}' không giống một kế hoạch thông tin, tuyên truyền CCHC: " + "; ".join(missing) + ". "
+            "Hãy kiểm tra lại xem đã chọn đúng tệp chưa."
+        )
+    if not parsed.plan.province:
+        raise InvalidMetadataError(
+            "Không xác định được tỉnh ban hành kế hoạch (không thấy “ỦY BAN NHÂN DÂN TỈNH …” hay địa danh ở dòng "
+            "ngày tháng). Hãy nhập tên tỉnh (trường “province” / tùy chọn --province) rồi tải lên lại."
+        )
+    return parsed
