@@ -62,7 +62,7 @@ def duty_text(d: Duty, intents: set[str], terms: list[str] | None = None) -> str
     if "coordinators" in intents and d.coordinators:
         lead = f"Cơ quan phối hợp: {', '.join(d.coordinators)}. "
     role = {"chủ trì": "", "phối hợp": " (phối hợp)", "đề nghị": " (được đề nghị)"}.get(d.role, "")
-    return f"{lead}{d.agency}{role}: {focus(d.text, terms or [], 420)}"
+    return f"{lead}{d.agency}{role}: {_cap(focus(d.text, terms or [], 420))}"
 
 
 def focus(text: str, terms: list[str], limit: int) -> str:
@@ -102,7 +102,7 @@ def duties_list(agency: str, duties: list[Duty], terms: list[str] | None = None)
     if terms:  # the duties that carry the question's words first
         duties = sorted(duties, key=lambda d: -len(set(terms) & set(re.findall(r"[a-z0-9]+", fold(d.text)))))
     limit = 420 if len(duties) <= 3 else 260
-    items = [f"- {focus(d.text, terms or [], limit)}" for d in duties[:8]]
+    items = [f"- {_cap(focus(d.text, terms or [], limit))}" for d in duties[:8]]
     more = f"\n(và {len(duties) - 8} nội dung khác)" if len(duties) > 8 else ""
     return f"{agency} được giao các nhiệm vụ sau:\n" + "\n".join(items) + more
 
@@ -217,6 +217,11 @@ def _mentions_named_body(basis: str, folded_q: str) -> bool:
         if q_key in folded_q and any(m in f for m in marks):
             return True
     return False
+
+
+def _cap(text: str) -> str:
+    """Sentence case for a duty cut out of a 'Sở X: chủ trì, …' line."""
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
 def _short(text: str, n: int) -> str:
