@@ -130,8 +130,13 @@ def cmd_corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
     from bot.factory import build_assistant
 
+    if "embed_threads" not in settings.model_fields_set:
+        # one question at a time: each query embedding may use every core (the server keeps 1 per request)
+        settings.embed_threads = os.cpu_count() or 1
     assistant = build_assistant(settings)
     if args.batch:
         if not args.out:
