@@ -7,6 +7,8 @@ import socket
 
 import pytest
 
+from tests.fakes.server import ServerThread
+
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "testserver", ""}
 
 
@@ -77,37 +79,11 @@ def api_client(api_runtime):
         yield client
 
 
-class LiveServer:
-    """A real uvicorn server (lifespan on) on a free 127.0.0.1 port, in a background thread."""
+class LiveServer(ServerThread):
+    """The app under test over real HTTP: lifespan on, and time for the index to load."""
 
     def __init__(self, app, host: str = "127.0.0.1") -> None:
-        import threading
-
-        import uvicorn
-
-        self.app = app
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, 0))
-        self.url = f"http://{host}:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def start(self, timeout: float = 120.0) -> LiveServer:
-        import time
-
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
+        super().__init__(app, host=host, lifespan="on", start_timeout=120.0)
 
 
 @pytest.fixture

@@ -10,25 +10,30 @@ import uvicorn
 
 
 class ServerThread:
-    """A real HTTP server for tests: ``with ServerThread(app) as s: s.url``."""
+    """A real HTTP server for tests: ``with ServerThread(app) as s: s.url``.
 
-    def __init__(self, app) -> None:
+    The one way tests run uvicorn in a thread: the fakes (Telegram, Zalo, OpenAI) with the lifespan
+    off, the app under test with it on.
+    """
+
+    def __init__(self, app, host: str = "127.0.0.1", lifespan: str = "off", start_timeout: float = 10.0,
+                 **config) -> None:
         self.app = app
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
+        self.url = f"http://{host}:{self.port}"
+        self.start_timeout = start_timeout
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan, **config))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def start(self) -> ServerThread:
         self.thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + self.start_timeout
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("fake server did not start")
+                raise RuntimeError("server did not start")
             time.sleep(0.01)
         return self
 
