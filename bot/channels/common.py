@@ -7,8 +7,10 @@ chat, and the province a chat chose lives in that session's metadata, where the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
 from bot.answer import Answer
@@ -87,3 +89,22 @@ async def ask(runtime: Any, text: str, session_id: str) -> Answer:
     except Exception:  # noqa: BLE001 - the chat must always get a reply
         log.exception("assistant failed for session %s", session_id)
         return Answer(answer=FAILURE, found=False, session_id=session_id)
+
+
+class KeyedLocks:
+    """One answer at a time per chat: a lock per key, dropped when nobody waits on it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, list] = {}  # key -> [lock, holders]
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        entry = self._locks.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(key, None)

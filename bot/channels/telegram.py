@@ -72,7 +72,7 @@ class TelegramBot:
         self.store = store
         self.application = build_application(settings, webhook=webhook)
         self._start_lock = asyncio.Lock()
-        self._chat_locks: dict[int, list] = {}  # chat_id -> [lock, users]: one answer at a time per chat
+        self._chat_locks = common.KeyedLocks()  # one answer at a time per chat
         self.started = False
         app = self.application
         msg = filters.UpdateType.MESSAGE
@@ -139,7 +139,7 @@ class TelegramBot:
         chat_id = update.effective_chat.id
         text = update.effective_message.text or ""
         log.debug("telegram question in chat %s (%d chars)", chat_id, len(text))
-        async with self._chat_lock(chat_id), self._typing(chat_id):
+        async with self._chat_locks.hold(chat_id), self._typing(chat_id):
             ans = await common.ask(self.runtime, text, session_id(chat_id))
         for chunk in telegram_messages(ans):
             await self._send_html(chat_id, chunk)
@@ -163,18 +163,6 @@ class TelegramBot:
     async def _send_plain(self, chat_id: int, text: str) -> None:
         for chunk in plain_messages(text, TELEGRAM_LIMIT - 200):
             await self._send_html(chat_id, to_telegram_html(chunk))
-
-    @contextlib.asynccontextmanager
-    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
-        entry = self._chat_locks.setdefault(chat_id, [asyncio.Lock(), 0])
-        entry[1] += 1
-        try:
-            async with entry[0]:
-                yield
-        finally:
-            entry[1] -= 1
-            if entry[1] == 0:
-                self._chat_locks.pop(chat_id, None)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:

@@ -194,7 +194,7 @@ class ZaloBot:
         self.http = httpx.AsyncClient(timeout=settings.zalo_http_timeout)
         self.tokens = ZaloTokenManager(settings, store, self.http, clock)
         self._tasks: set[asyncio.Task] = set()
-        self._user_locks: dict[str, list] = {}
+        self._user_locks = common.KeyedLocks()  # one answer at a time per user
         self._refresher: asyncio.Task | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -256,7 +256,7 @@ class ZaloBot:
         """Answer a text (or, for ``None``, an image/sticker/…) in order per user; never raises."""
         sid = f"zalo:{user_id}"
         try:
-            async with self._user_lock(user_id):
+            async with self._user_locks.hold(user_id):
                 if text is None:
                     messages = plain_messages(common.NON_TEXT, ZALO_LIMIT)
                 else:
@@ -307,18 +307,6 @@ class ZaloBot:
         if resp.status_code != 200:
             raise ZaloAPIError(resp.status_code, "HTTP error")
         return data if isinstance(data, dict) else {"error": -1, "message": "unexpected response"}
-
-    @contextlib.asynccontextmanager
-    async def _user_lock(self, user_id: str):
-        entry = self._user_locks.setdefault(user_id, [asyncio.Lock(), 0])
-        entry[1] += 1
-        try:
-            async with entry[0]:
-                yield
-        finally:
-            entry[1] -= 1
-            if entry[1] == 0:
-                self._user_locks.pop(user_id, None)
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait for the answers in progress (tests and graceful shutdown)."""
