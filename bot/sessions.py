@@ -23,8 +23,9 @@ class SessionStore(Protocol):
 class SQLiteSessions:
     """One row per session: the last ``max_turns`` questions and small metadata (chosen province)."""
 
-    def __init__(self, path: Path, ttl_seconds: int = 3600, max_turns: int = 10, clock=time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | str, ttl_seconds: int = 3600, max_turns: int = 10, clock=time.time) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
@@ -83,10 +84,4 @@ class MemorySessions(SQLiteSessions):
     """The same behaviour in memory (CLI one-shots, tests)."""
 
     def __init__(self, ttl_seconds: int = 3600, max_turns: int = 10, clock=time.time) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        self._db.execute(
-            "CREATE TABLE sessions (id TEXT PRIMARY KEY, turns TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}', "
-            "updated REAL NOT NULL)"
-        )
-        self._lock = threading.Lock()
-        self.ttl, self.max_turns, self.clock = ttl_seconds, max_turns, clock
+        super().__init__(":memory:", ttl_seconds, max_turns, clock)

@@ -57,7 +57,6 @@ class Question:
     text: str
     folded: str
     provinces: list[str] = field(default_factory=list)
-    unknown_province: str | None = None
     year: int | None = None
     intents: set[str] = field(default_factory=set)
     topics: set[str] = field(default_factory=set)
@@ -117,28 +116,21 @@ def expand_synonyms(text: str, vocab: Vocabulary) -> str:
 
 
 def _find_provinces(q: str, vocab: Vocabulary) -> list[str]:
+    """Provinces named, in order; longest spelling first so each span counts once ("Vĩnh Long" ≠ "Long An")."""
     accented = has_diacritics(q)
     hay = nfc(q).lower() if accented else fold(q)
-    found: list[tuple[int, str]] = []
     names = {}
     for name in set(vocab.provinces_old) | set(vocab.members) | set(vocab.province_aliases):
         key = nfc(name).lower() if accented else fold(name)
         names[key] = vocab.province_aliases.get(name, name)
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
     for key in sorted(names, key=len, reverse=True):
         for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", hay):
-            if not any(s <= m.start() < e for s, e, _ in found_spans(found)):
-                found.append((m.start(), names[key] + "\x00" + str(m.end())))
-    found.sort()
-    out = []
-    for _, v in found:
-        n = v.split("\x00")[0]
-        if n not in out:
-            out.append(n)
-    return out
-
-
-def found_spans(found: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
-    return [(s, int(v.split("\x00")[1]), v) for s, v in found]
+            if not any(s <= m.start() < e for s, e in taken):
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), names[key]))
+    return list(dict.fromkeys(n for _, n in sorted(found)))
 
 
 def find_agencies(folded: str, lexicon: dict[str, str]) -> list[str]:

@@ -141,14 +141,3 @@ def build_outline(doc: Document) -> Outline:
         else:
             part.intro.append(b)
     return Outline(preamble=preamble, parts=parts, closing=closing, appendix=appendix, tables=tables)
-
-
-def item_title(item: Item, limit: int = 90) -> str:
-    """A short label for an item: its heading if short, the part before ':' or the first words."""
-    t = item.text
-    if len(t) <= limit and not t.endswith("."):
-        return t.rstrip(":")
-    if ":" in t[:limit]:
-        return t.split(":", 1)[0]
-    cut = t[:limit].rsplit(" ", 1)[0]
-    return cut + "…"

@@ -7,7 +7,6 @@ code: an admin adds a spelling by editing a file, not a regex.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,21 +14,9 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 
-_TONE = {"oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oé": "óe", "oè": "òe", "oẻ": "ỏe",
-         "oẽ": "õe", "oẹ": "ọe", "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
-
-
 def nfc(text: str) -> str:
     """Unicode NFC: text from Word, PDF and phones mixes composed and decomposed accents."""
     return unicodedata.normalize("NFC", text)
-
-
-def unify_tone(text: str) -> str:
-    """One tone placement at syllable end (hoá -> hóa, thuỷ -> thủy), for comparing spellings."""
-    for a, b in _TONE.items():
-        text = re.sub(a + r"(?!\w)", b, text)
-        text = re.sub(a[0].upper() + a[1:] + r"(?!\w)", b[0].upper() + b[1:], text)
-    return text
 
 
 def fold(text: str) -> str:
