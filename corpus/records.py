@@ -77,10 +77,61 @@ class Passage(BaseModel):
         return " › ".join(self.heading) if self.heading else "Phần mở đầu"
 
 
+class Activity(BaseModel):
+    """An activity, contest or event written in prose (no appendix row): what a Task is for a table.
+
+    ``lead``/``coordinators`` are agency names; ``time``/``place``/``product``/``budget``/``funding`` are
+    copied from the sentence when written there, else empty. One activity named in two agencies' blocks
+    is one record with both roles.
+    """
+
+    doc_id: str
+    name: str
+    kind: str = "activity"  # "contest" | "event" | "activity"
+    lead: list[str] = Field(default_factory=list)
+    coordinators: list[str] = Field(default_factory=list)
+    time: str = ""
+    place: str = ""
+    product: str = ""
+    budget: int | None = None
+    funding: str = ""
+    text: str = ""  # the sentence(s) it was read from
+    where: str = ""
+    line: int = 0
+
+
+class Definition(BaseModel):
+    """A term the plan spells out: "Chỉ số hài lòng … (SIPAS)" -> term SIPAS, expansion "Chỉ số hài lòng …"."""
+
+    doc_id: str
+    term: str
+    expansion: str
+    where: str = ""
+    line: int = 0
+
+
+class LegalDoc(BaseModel):
+    """One document the plan rests on or cites ("Căn cứ Quyết định số 1024/QĐ-UBND ngày …")."""
+
+    doc_id: str
+    kind: str  # "Quyết định", "Kế hoạch", "Nghị quyết", "Chỉ thị", "Công văn", "Luật", …
+    number: str = ""
+    date: str = ""
+    issuer: str = ""
+    title: str = ""
+    text: str = ""  # the citation as written
+    basis: bool = True  # listed among the plan's bases (Căn cứ/Thực hiện), not merely mentioned
+    where: str = ""
+    line: int = 0
+
+
 class ParsedPlan(BaseModel):
     plan: Plan
     tasks: list[Task] = Field(default_factory=list)
     duties: list[Duty] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    definitions: list[Definition] = Field(default_factory=list)
+    legal_docs: list[LegalDoc] = Field(default_factory=list)
     agency_blocks: int = 0
     warnings: list[str] = Field(default_factory=list)
