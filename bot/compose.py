@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.records import Duty, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, LegalDoc, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold
 
 MAX_QUOTE = 320
@@ -42,9 +42,9 @@ def task_text(t: Task, intents: set[str]) -> str:
         first.append(f"Cơ quan phối hợp: {', '.join(t.coordinators)}.")
     if "count" in intents and t.product:
         first.append(f"Sản phẩm: {t.product}.")
-    lines = [*first, f"{lead} chủ trì nhiệm vụ “{_short(t.content, 220)}” (Phụ lục, mục {t.row})."]
+    lines = [*first, f"{lead} chủ trì nhiệm vụ “{short(t.content, 220)}” (Phụ lục, mục {t.row})."]
     if t.product and "count" not in intents:
-        lines.append(f"Sản phẩm: {_short(t.product, 220)}.")
+        lines.append(f"Sản phẩm: {short(t.product, 220)}.")
     if t.coordinators and "coordinators" not in intents:
         lines.append(f"Phối hợp: {', '.join(t.coordinators)}.")
     if t.timeline and "timeline" not in intents:
@@ -53,7 +53,7 @@ def task_text(t: Task, intents: set[str]) -> str:
         if t.budget is not None:
             lines.append(f"Kinh phí: {money(t.budget)}.")
         elif t.note:
-            lines.append(f"Ghi chú: {_short(t.note, 160)}.")
+            lines.append(f"Ghi chú: {short(t.note, 160)}.")
     return " ".join(lines)
 
 
@@ -69,12 +69,12 @@ def focus(text: str, terms: list[str], limit: int) -> str:
     """A long text cut to the clauses that carry the question's words (in order), not just its start."""
     text = " ".join(text.split())
     if len(text) <= limit or not terms:
-        return _short(text, limit)
+        return short(text, limit)
     clauses = [c for c in re.split(r"(?<=[.;])\s+|,\s+(?=\w)", text) if c]
     wanted = set(terms)
     hits = [len(wanted & set(re.findall(r"[a-z0-9]+", fold(c)))) for c in clauses]
     if max(hits, default=0) == 0:
-        return _short(text, limit)
+        return short(text, limit)
     order = sorted(range(len(clauses)), key=lambda i: (-hits[i], i))
     keep, size = set(), 0
     for i in order:
@@ -121,7 +121,7 @@ def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:
         scored.append((len(wanted & words), -i, s))
     scored.sort(reverse=True)
     if not wanted or scored[0][0] == 0:
-        return _short(sents[0], limit)
+        return short(sents[0], limit)
     chosen, size = [], 0
     for hits, neg_i, s in scored:
         if hits == 0 or size + len(s) > limit and chosen:
@@ -206,7 +206,7 @@ def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[s
             score += 0.25  # the plan's own legal bases outrank incidental mentions
         scored.append((score, text, rec))
     scored.sort(key=lambda x: -x[0])
-    return [(_short(t, 420), r) for s, t, r in scored if s > 0.5]
+    return [(short(t, 420), r) for s, t, r in scored if s > 0.5]
 
 
 def _mentions_named_body(basis: str, folded_q: str) -> bool:
@@ -224,12 +224,80 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text[:1].islower() else text
 
 
-def _short(text: str, n: int) -> str:
+def short(text: str, n: int) -> str:
+    """The text cut at a word boundary to at most n characters (an ellipsis marks the cut)."""
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
-def section_of(record: Plan | Task | Duty | Passage) -> str:
+def section_of(record: Plan | Task | Duty | Passage | Activity | Definition | LegalDoc) -> str:
     if isinstance(record, Plan):
         return "Phần mở đầu"
-    return record.where
+    return record.where or "Phần mở đầu"
+
+
+def task_cells(t: Task) -> str:
+    """The cells of an appendix row that support an answer: content, lead, time, budget."""
+    bits = [t.content]
+    if t.lead:
+        bits.append(f"Chủ trì: {', '.join(t.lead)}")
+    if t.timeline:
+        bits.append(f"Thời gian: {t.timeline}")
+    if t.budget is not None:
+        bits.append(f"Kinh phí: {money(t.budget)}")
+    return " | ".join(bits)
+
+
+def activity_text(a: Activity, attribute: str = "") -> str:
+    """An activity written in prose, the asked slot first."""
+    first: list[str] = []
+    if attribute == "timeline" and a.time:
+        first.append(f"Thời gian: {a.time}.")
+    if attribute == "place" and a.place:
+        first.append(f"Địa điểm: {a.place}.")
+    if attribute == "coordinators" and a.coordinators:
+        first.append(f"Cơ quan phối hợp: {', '.join(a.coordinators)}.")
+    if attribute == "budget" and (a.budget is not None or a.funding):
+        first.append(f"Kinh phí: {money(a.budget) if a.budget is not None else a.funding}.")
+    lead = ", ".join(a.lead)
+    lines = [*first, f"{lead} chủ trì: {short(a.name, 240)}." if lead else f"{short(a.name, 240)}."]
+    if a.coordinators and attribute != "coordinators":
+        lines.append(f"Phối hợp: {', '.join(a.coordinators)}.")
+    if a.time and attribute != "timeline":
+        lines.append(f"Thời gian: {a.time}.")
+    if a.place and attribute != "place":
+        lines.append(f"Địa điểm: {a.place}.")
+    if a.product:
+        lines.append(f"Sản phẩm: {short(a.product, 160)}.")
+    if attribute != "budget":
+        if a.budget is not None:
+            lines.append(f"Kinh phí: {money(a.budget)}.")
+        elif a.funding:
+            lines.append(f"Nguồn kinh phí: {short(a.funding, 160)}.")
+    return " ".join(lines)
+
+
+def legal_doc_text(d: LegalDoc) -> str:
+    if d.number or d.date:
+        head = f"{d.kind} số {d.number}" if d.number else d.kind
+        head += f" ngày {d.date}" if d.date else ""
+        head += f" của {d.issuer}" if d.issuer else ""
+        return head + (f" ({short(d.title, 160)})" if d.title else "")
+    return short(d.text, 240)
+
+
+def record_text(r: Plan | Task | Duty | Passage | Activity | Definition | LegalDoc) -> str:
+    """The whole record as text, for an LLM composer to read."""
+    if isinstance(r, Task):
+        return task_text(r, set())
+    if isinstance(r, Duty):
+        return f"{r.agency} ({r.role}): {r.text}"
+    if isinstance(r, Passage):
+        return r.text[:1500]
+    if isinstance(r, Activity):
+        return activity_text(r)
+    if isinstance(r, Definition):
+        return f"{r.term}: {r.expansion}"
+    if isinstance(r, LegalDoc):
+        return legal_doc_text(r)
+    return plan_facts(r, "so hieu can cu nguoi ky")

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from corpus.records import Duty, ParsedPlan, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold
 from retrieval.index import HybridIndex
 from retrieval.units import Unit
 
-Record = Plan | Task | Duty | Passage
+Record = Plan | Task | Duty | Passage | Activity | Definition | LegalDoc
+KINDS = {"task": "tasks", "duty": "duties", "passage": "passages", "activity": "activities",
+         "definition": "definitions", "legal": "legal_docs"}
 
 
 @dataclass
@@ -24,10 +26,33 @@ class Knowledge:
     agency_lexicon: dict[str, str] = field(default_factory=dict)
 
     _words: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+    _plan_text: dict[str, str] = field(default_factory=dict)
+    _spellings: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.agency_lexicon:
             self.agency_lexicon = build_agency_lexicon(self.plans.values(), self.vocab)
+        for spelling, key in self.agency_lexicon.items():
+            self._spellings.setdefault(key, set()).add(spelling)
+
+    def plan_text(self, doc_id: str) -> str:
+        """The whole plan folded, with each province name also written 'tinh' (for agency look-ups)."""
+        cached = self._plan_text.get(doc_id)
+        if cached is None:
+            p = self.plans[doc_id]
+            parts = [x.text for x in p.passages] + [f"{t.content} {t.product} {' '.join(t.lead + t.coordinators)} "
+                                                   f"{t.group} {t.note}" for t in p.tasks]
+            f = " ".join(fold(" ".join(parts)).split())
+            if p.plan.province:
+                f += " " + f.replace(fold(p.plan.province), "tinh")
+            cached = self._plan_text[doc_id] = f
+        return cached
+
+    def mentions_agency(self, doc_id: str, key: str) -> bool:
+        """Does the plan name this agency anywhere (any known spelling)?"""
+        text = self.plan_text(doc_id)
+        names = self._spellings.get(key, set()) | {key}
+        return any(re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", text) for n in names if len(n) > 3)
 
     def unit_words(self, unit: Unit, variants: dict[str, set[str]]) -> tuple[str, set[str]]:
         """Folded text and its words + bigrams (+ synonym variants) of a unit, computed once."""
@@ -44,7 +69,7 @@ class Knowledge:
         p = self.plans[unit.doc_id]
         if unit.kind == "plan":
             return p.plan
-        return {"task": p.tasks, "duty": p.duties, "passage": p.passages}[unit.kind][unit.idx]
+        return getattr(p, KINDS[unit.kind])[unit.idx]
 
     def provinces(self) -> list[str]:
         return sorted({p.plan.province for p in self.plans.values() if p.plan.province})

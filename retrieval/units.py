@@ -11,7 +11,7 @@ from corpus.records import ParsedPlan
 @dataclass
 class Unit:
     uid: str
-    kind: str  # "plan" | "task" | "duty" | "passage"
+    kind: str  # "plan" | "task" | "duty" | "passage" | "activity" | "definition"
     doc_id: str
     idx: int
     text: str
@@ -42,6 +42,13 @@ def units_for(parsed: ParsedPlan) -> list[Unit]:
     for i, d in enumerate(parsed.duties):
         text = f"{d.agency} ({d.role}): {d.text}. {d.where}. {where}"
         out.append(Unit(f"{p.doc_id}:duty:{i}", "duty", p.doc_id, i, text))
+    for i, a in enumerate(parsed.activities):
+        text = (f"{a.name}. Chủ trì: {', '.join(a.lead)}. Phối hợp: {', '.join(a.coordinators)}. "
+                f"Thời gian: {a.time}. Địa điểm: {a.place}. {a.product}. {a.where}. {where}")
+        out.append(Unit(f"{p.doc_id}:activity:{i}", "activity", p.doc_id, i, text))
+    for i, d in enumerate(parsed.definitions):
+        text = f"{d.term}: {d.expansion}. {where}"
+        out.append(Unit(f"{p.doc_id}:definition:{i}", "definition", p.doc_id, i, text))
     for i, s in enumerate(parsed.passages):
         text = f"{s.where}: {s.text}. {where}"
         out.append(Unit(f"{p.doc_id}:passage:{i}", "passage", p.doc_id, i, text))

@@ -1,0 +1,102 @@
+"""Is the chosen record an answer to this question? An explicit check, slot by slot, with a reason.
+
+Every slot the question names — the agency it is about, a partner, the attribute asked (time, budget,
+coordinators, place, count), its topic — must be present in the record (or, for an agency, at least
+in the plan), else the answer is an honest ``found: false`` that says what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge import Knowledge, Record, agency_key
+from bot.query import Query
+from corpus.records import Activity, Duty, Passage, Plan, Task
+from corpus.vocab import fold
+
+SLOT_NAMES = {"timeline": "thời gian thực hiện", "budget": "kinh phí cụ thể", "coordinators": "cơ quan phối hợp",
+              "place": "địa điểm", "count": "số lượng sản phẩm", "lead": "cơ quan chủ trì"}
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    reason: str = ""  # Vietnamese, says which slot is missing
+
+
+def display_agency(k: Knowledge, key: str) -> str:
+    """A readable name for an agency key ('so tai chinh' -> 'Sở Tài chính')."""
+    canon = k.vocab.agency_alias.get(key)
+    if canon:
+        return canon
+    for spelling, kk in k.agency_lexicon.items():
+        if kk == key and spelling in k.vocab.agency_alias:
+            return k.vocab.agency_alias[spelling]
+    return key[:1].upper() + key[1:]
+
+
+def agency_absent(k: Knowledge, q: Query, docs: list[str]) -> str | None:
+    """The subject or a partner agency that none of the scoped plans names, if any."""
+    for key in [q.subject, *q.partners]:
+        if key and docs and not any(k.mentions_agency(d, key) for d in docs):
+            return key
+    return None
+
+
+def _names(r: Record) -> list[str]:
+    if isinstance(r, Task):
+        return [*r.lead, *r.coordinators, r.group]
+    if isinstance(r, Activity):
+        return [*r.lead, *r.coordinators]
+    if isinstance(r, Duty):
+        return [r.agency, *r.coordinators]
+    return []
+
+
+def _record_names_agency(k: Knowledge, r: Record, key: str) -> bool:
+    prov = k.plans[r.doc_id].plan.province if not isinstance(r, Plan) else r.province
+    if any(agency_key(n, prov, k.vocab) == key or fold(n) == key for n in _names(r) if n):
+        return True
+    text = fold(getattr(r, "text", "") or getattr(r, "content", "") or "")
+    if prov:
+        text = text.replace(fold(prov), "tinh")
+    return key in text or any(s in text for s in k._spellings.get(key, ()) if len(s) > 3)
+
+
+def _slot_value(q: Query, r: Record) -> bool:
+    a = q.attribute
+    if isinstance(r, Task):
+        return {"timeline": bool(r.timeline), "budget": r.budget is not None or bool(r.note),
+                "coordinators": bool(r.coordinators), "count": bool(r.product), "place": True}.get(a, True)
+    if isinstance(r, Activity):
+        return {"timeline": bool(r.time), "budget": r.budget is not None or bool(r.funding),
+                "coordinators": bool(r.coordinators), "place": bool(r.place)}.get(a, True)
+    return True
+
+
+def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "") -> Verdict:
+    """Answerable from this record? Agency slots first, then the attribute, then the topic."""
+    if q.subject and not isinstance(r, Passage) and not _record_names_agency(k, r, q.subject):
+        if q.attribute in ("duties", "lead", "") or not q.topic_terms:
+            return Verdict(False, f"không có nội dung nào giao cho {display_agency(k, q.subject)}")
+    for p in q.partners:
+        if not isinstance(r, Passage) and not _record_names_agency(k, r, p):
+            return Verdict(False, f"không có nhiệm vụ nào phối hợp với {display_agency(k, p)} như câu hỏi nêu")
+    if q.attribute in SLOT_NAMES and not _slot_value(q, r):
+        return Verdict(False, f"không ghi {SLOT_NAMES[q.attribute]} cho nội dung này")
+    words = set(fold(unit_text or _flat(r)).replace(",", " ").replace(".", " ").split())
+    if q.quantity_noun and not all(w in words for w in q.quantity_noun.split()):
+        return Verdict(False, f"không nêu số lượng “{q.quantity_noun}”")
+    if q.topic_terms and coverage == 0 and not q.subject and not q.row:
+        return Verdict(False, "không có nội dung về chủ đề này")
+    return Verdict(True)
+
+
+def _flat(r: Record) -> str:
+    if isinstance(r, Duty | Passage):
+        return r.text
+    if isinstance(r, Task):
+        return f"{r.content} {r.product} {r.note}"
+    if isinstance(r, Activity):
+        return f"{r.name} {r.product} {r.text}"
+    return ""

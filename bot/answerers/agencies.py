@@ -1,0 +1,147 @@
+"""Answers about one agency: an agency the plans never name (refused, saying who is named), what an
+agency leads (every item, with row numbers, grouped by plan), what it is asked to do."""
+
+from __future__ import annotations
+
+import re
+
+from bot import compose
+from bot.answerability import display_agency
+from bot.answerers.base import Ctx, not_found_text
+from bot.knowledge import Record, agency_key
+from bot.query import Query
+from bot.result import Result, found, refuse
+from corpus.records import Activity, Duty, ParsedPlan, Task
+from corpus.vocab import fold
+
+_LIST_NOUN = re.compile(r"\b(?:nhung|cac)\s+(chuyen muc|chuyen trang|chuyen de|cuoc thi|hoi thi|san pham|hoat dong|"
+                        r"phong su|tieu pham|noi dung|nhiem vu|viec)\b")
+
+
+def _led(pp: ParsedPlan, key: str, ctx: Ctx) -> tuple[list[Task], list[Activity], list[Duty]]:
+    prov = pp.plan.province
+    tasks = [t for t in pp.tasks if any(ctx.is_agency(a, prov, key) for a in t.lead)]
+    acts = [a for a in pp.activities if any(ctx.is_agency(x, prov, key) for x in a.lead)]
+    duties = [d for d in pp.duties if d.role == "chủ trì" and ctx.is_agency(d.agency, prov, key)
+              and "chủ trì" in d.text.lower()]
+    return tasks, acts, duties
+
+
+class AbsentAgency:
+    """'Sở Tài chính có nhiệm vụ gì?' for plans that never name Sở Tài chính: refuse, say who is named."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return bool(q.subject or q.partners)
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        ids = ctx.doc_ids
+        named = [a for a in q.agencies if a not in q.mentions]
+        if len(named) > 1 and any(ctx.k.mentions_agency(d, a) for d in ids for a in named):
+            return None  # "STTTT hay Sở Nội vụ …?": one of the alternatives is there
+        for key in [q.subject, *q.partners]:
+            if not key or any(ctx.k.mentions_agency(d, key) for d in ids):
+                continue
+            named: list[str] = []
+            for pp in ctx.plans()[:2]:
+                named += [d.agency for d in pp.duties if not fold(d.agency).startswith("cac ")]
+            named = list(dict.fromkeys(named))[:8]
+            contains = f"Các cơ quan được giao nhiệm vụ trong kế hoạch gồm: {', '.join(named)}." if named else ""
+            return refuse(not_found_text(q, f"không nhắc đến {display_agency(ctx.k, key)}", contains))
+        return None
+
+
+class AgencyTasks:
+    """'Sở X chủ trì những nhiệm vụ nào?': every row, activity and duty the agency leads, with row numbers."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        lists = bool(re.search(r"(nhung|cac) (nhiem vu|viec|chuyen muc|chuyen trang|chuyen de|cuoc thi|hoi thi|"
+                               r"hoat dong|noi dung|san pham)|nhiem vu (nao|gi)|bao nhieu nhiem vu", q.folded))
+        return bool(q.subject) and lists and q.attribute in ("lead", "duties", "count", "")
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        m = _LIST_NOUN.search(q.folded)
+        noun = m.group(1) if m else ""
+        lines, recs = [], []
+        for pp in ctx.plans():
+            tasks, acts, duties = _led(pp, q.subject, ctx)
+            if noun and noun not in ("nhiem vu", "viec", "noi dung"):  # "những chuyên mục nào": rows naming them
+                tasks = [t for t in tasks if noun in fold(f"{t.content} {t.product}")] or tasks
+            if not (tasks or acts or duties):
+                continue
+            name = tasks[0].lead[0] if tasks else (acts[0].lead[0] if acts else duties[0].agency)
+            n = len(tasks) + len(acts)
+            head = f"{compose.plan_tag(pp.plan)}{name} chủ trì {n} nhiệm vụ" if n else \
+                f"{compose.plan_tag(pp.plan)}{name} chủ trì"
+            head += f" và {len(duties)} nội dung trong phần Tổ chức thực hiện:" if duties else ":"
+            lines.append(head)
+            for t in tasks:
+                item = f"- Mục {t.row}: {compose.short(t.content, 110)}"
+                if t.product and (noun and noun in fold(t.product) or len(tasks) <= 3):
+                    item += f" — {compose.short(t.product, 260)}"
+                lines.append(item)
+            lines += [f"- {compose.short(a.name, 140)}" + (f" ({a.time})" if a.time else "") for a in acts]
+            lines += [f"- {compose.short(x.text, 160)}" for x in duties]
+            recs += [*tasks[:2], *acts[:1], *duties[:1]]
+        if not lines:
+            return None
+        return found(ctx.k, "\n".join(lines), recs, entity=q.subject)
+
+
+class AgencyDuties:
+    """'Sở X có nhiệm vụ gì?': the duties of the agency's block(s), the ones carrying the question's words first."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return bool(q.subject) and q.attribute == "duties"
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        cands = ctx.candidates(q)
+        ids = ctx.doc_ids if ctx.docs is not None else ([cands[0].hit.unit.doc_id] if cands else [])
+        lines: list[str] = []
+        recs: list[Record] = []
+        for d in ids:
+            pp = ctx.k.plans[d]
+            prov = pp.plan.province
+            duties = [x for x in pp.duties if ctx.is_agency(x.agency, prov, q.subject)]
+            acts = [a for a in pp.activities if any(ctx.is_agency(x, prov, q.subject) for x in a.lead)
+                    and not any(a.text and a.text in x.text for x in duties)]
+            if not duties and not acts:
+                continue
+            name = duties[0].agency if duties else acts[0].lead[0]
+            block = compose.duties_list(name, duties, q.topic_words) if duties else f"{name} được giao:"
+            lines.append(compose.plan_tag(pp.plan) + block)
+            lines += [f"- {compose.activity_text(a)}" for a in acts[:6]]
+            recs += [*duties[:3], *acts[:1]]
+        if not lines:
+            return None
+        return found(ctx.k, "\n".join(lines), recs, entity=q.subject)
+
+
+class AggregateLeads:
+    """'Ai chủ trì các nhiệm vụ trong phụ lục?': the lead agencies of the appendix, counted."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return "aggregate" in q.intents and len([a for a in q.agencies if a not in q.mentions]) != 1
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        parts, recs = [], []
+        for pp in ctx.plans():
+            if not pp.tasks:
+                continue
+            counts: dict[str, int] = {}
+            for t in pp.tasks:
+                for a in t.lead or ["(không ghi)"]:
+                    counts[a] = counts.get(a, 0) + 1
+            ranked = sorted(counts.items(), key=lambda x: -x[1])
+            desc = "; ".join(f"{a}: {n}/{len(pp.tasks)} nhiệm vụ" for a, n in ranked)
+            parts.append(f"{compose.plan_tag(pp.plan)}Cơ quan chủ trì các nhiệm vụ trong Phụ lục — {desc}.")
+            recs.append(pp.tasks[0])
+        if not parts:
+            return None
+        return found(ctx.k, "\n".join(parts), recs)
+
+
+def agency_of(r: Record, k) -> str:
+    """The agency an answer names first (for "cơ quan đó" in the next turn)."""
+    prov = k.plans[r.doc_id].plan.province if hasattr(r, "doc_id") else None
+    names = getattr(r, "lead", None) or ([r.agency] if isinstance(r, Duty) else [])
+    return agency_key(names[0], prov, k.vocab) if names else ""

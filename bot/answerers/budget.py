@@ -1,0 +1,164 @@
+"""Money: an outlet's group of appendix rows with its subtotal, the plan's total, where the money comes
+from, and an honest 'no figure' when the plan funds the work without stating an amount."""
+
+from __future__ import annotations
+
+import re
+
+from bot import compose
+from bot.answerers.base import Ctx
+from bot.knowledge import agency_key
+from bot.query import Query
+from bot.result import Result, found
+from corpus.records import ParsedPlan, Passage, Task
+from corpus.vocab import fold
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def groups_of(pp: ParsedPlan) -> dict[str, list[Task]]:
+    out: dict[str, list[Task]] = {}
+    for t in pp.tasks:
+        if t.group:
+            out.setdefault(t.group, []).append(t)
+    return out
+
+
+def _group_words(group: str, pp: ParsedPlan, generic: set[str]) -> set[str]:
+    name = re.split(r"\s+[-–]\s+", group)[0]  # "Cổng TTĐT Chính phủ - Văn phòng Chính phủ": the outlet
+    prov = set(fold(pp.plan.province or "").split())
+    return set(_WORD.findall(fold(name))) - prov - generic - {"tinh"}
+
+
+def matching_groups(q: Query, ctx: Ctx, generic: set[str]) -> list[tuple[ParsedPlan, str, list[Task]]]:
+    """Appendix groups the question names, by agency key or by all of the outlet's distinctive words."""
+    asked = set(_WORD.findall(q.folded))
+    out = []
+    for pp in ctx.plans():
+        prov = pp.plan.province
+        for group, tasks in groups_of(pp).items():
+            key = agency_key(re.split(r"\s+[-–]\s+", group)[0], prov, ctx.k.vocab)
+            words = _group_words(group, pp, generic)
+            if key in q.agencies or (len(words) >= 2 and words <= asked):
+                out.append((pp, group, tasks))
+    return out
+
+
+def _specific_rows(q: Query, group: str, tasks: list[Task], generic: set[str]) -> list[Task]:
+    """Rows of the group that the question's own topic words point at ("tiểu phẩm", "clip")."""
+    gw = set(_WORD.findall(fold(group)))
+    wanted = {w for w in q.topic_words if w not in gw and w not in generic and len(w) > 2}
+    if not wanted:
+        return []
+    scored = []
+    for t in tasks:
+        words = set(_WORD.findall(fold(f"{t.content} {t.product}")))
+        scored.append((len(wanted & words), t))
+    best = max((s for s, _ in scored), default=0)
+    if best == 0:
+        return []
+    rows = [t for s, t in scored if s == best]
+    return rows if len(rows) < len(tasks) else []
+
+
+class GroupBudget:
+    """'Kinh phí cho Đài PT-TH tỉnh bao nhiêu, bao nhiêu bài?': the group's subtotal and its rows."""
+
+    def __init__(self, generic: frozenset[str]) -> None:
+        self.generic = set(generic)
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.attribute in ("budget", "count", "") or q.asks_list or q.asks_amount
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        groups = matching_groups(q, ctx, self.generic)
+        if not groups:
+            return None
+        lines, recs = [], []
+        for pp, group, tasks in groups[:3]:
+            rows = _specific_rows(q, group, tasks, self.generic)
+            if rows and len(groups) == 1 and q.attribute != "budget":
+                return None  # a question about one row of the group: the general path answers it
+            shown = rows or tasks
+            total = sum(t.budget or 0 for t in shown)
+            money = f"tổng kinh phí {compose.money(total)}" if any(t.budget for t in shown) else "không ghi kinh phí"
+            head = f"{compose.plan_tag(pp.plan)}{group}: {money} cho {len(shown)} nhiệm vụ trong Phụ lục"
+            head += f" (chủ trì: {', '.join(shown[0].lead)})." if shown[0].lead else "."
+            lines.append(head)
+            for t in shown:
+                bits = [f"- Mục {t.row}: {compose.short(t.content, 120)}"]
+                if t.product:
+                    bits.append(f"sản phẩm: {compose.short(t.product, 120)}")
+                if t.timeline:
+                    bits.append(f"thời gian: {t.timeline}")
+                bits.append(compose.money(t.budget) if t.budget is not None else (t.note or "không ghi kinh phí"))
+                lines.append("; ".join(bits) + ".")
+            recs += shown[:2]
+        return found(ctx.k, "\n".join(lines), recs)
+
+
+class TotalBudget:
+    """'Tổng kinh phí … bao nhiêu?': the appendix total of each plan in scope."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.asks_amount and (bool(re.search(r"\btong\b", q.folded)) or not (q.topic_terms or q.agencies))
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        parts, recs = [], []
+        for pp in ctx.plans():
+            total = pp.plan.appendix_total
+            if total is None and any(t.budget for t in pp.tasks):
+                total = sum(t.budget or 0 for t in pp.tasks)
+            if total is None:
+                continue
+            parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện theo Phụ lục: {compose.money(total)} "
+                         f"({len([t for t in pp.tasks if t.budget])} nhiệm vụ có ghi kinh phí).")
+            recs.append(pp.plan)
+        if not parts:
+            return None
+        return found(ctx.k, "\n".join(parts), recs)
+
+
+def funding_passage(pp: ParsedPlan) -> Passage | None:
+    return next((p for p in pp.passages if "kinh phi" in fold(" ".join(p.heading[:2]))), None)
+
+
+class FundingSource:
+    """'Kinh phí lấy từ nguồn nào?': the plan's funding section, the sentences that name the source."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.asks_funding and not q.subject
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        lines, recs = [], []
+        for pp in ctx.plans()[:3]:
+            part = funding_passage(pp)
+            if part is None:
+                continue
+            text = compose.best_sentences(part.text, ["nguon", "ngan", "sach", "kinh", "phi", "du", "toan"], 360)
+            lines.append(f"{compose.plan_tag(pp.plan)}{text}")
+            recs.append(part)
+        if not lines or (len(lines) > 1 and not q.provinces):
+            return None
+        return found(ctx.k, "\n".join(lines), recs)
+
+
+class BudgetWithoutFigures:
+    """A plan that funds the work from existing budgets states no figure: say so, quote its funding part."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.asks_amount and ctx.docs is not None and not any(
+            ctx.k.plans[d].plan.appendix_total or any(t.budget for t in ctx.k.plans[d].tasks)
+            or any(a.budget for a in ctx.k.plans[d].activities) for d in ctx.docs)
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        ids = ctx.doc_ids
+        pp = ctx.k.plans[ids[0]]
+        part = funding_passage(pp) if len(ids) == 1 else None
+        if part is None:
+            where = ", ".join(f"{p.plan.province} {p.plan.year}" for p in ctx.plans())
+            return Result(answer=found(ctx.k, f"Kế hoạch ({where}) không nêu số tiền cụ thể cho nội dung này.",
+                                       [p.plan for p in ctx.plans()][:2], found_flag=False).answer)
+        text = (f"{compose.plan_tag(pp.plan)}Kế hoạch không nêu số tiền cụ thể. Về kinh phí, kế hoạch chỉ ghi: "
+                f"{compose.short(part.text, 420)}")
+        return found(ctx.k, text, [part], found_flag=False)

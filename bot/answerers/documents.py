@@ -1,0 +1,159 @@
+"""Answers about the documents themselves: what plans the corpus holds, what a term means, what a plan
+rests on, its number/date/signer, a document it cites, a contact phone."""
+
+from __future__ import annotations
+
+import re
+
+from bot import compose
+from bot.answerers.base import Ctx
+from bot.query import Query
+from bot.result import Result, found, refuse
+from corpus.records import Definition, LegalDoc, ParsedPlan
+from corpus.vocab import fold
+
+_PHONE = re.compile(r"\(?(?:Số điện thoại|điện thoại|ĐT|Hotline)[^)]*\)?", re.I)
+_DOC_REF = re.compile(r"\b(Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Công văn|Nghị định|Thông tư|Tờ trình|Luật|Đề án|"
+                      r"Chương trình|Công điện|Hướng dẫn)\b", re.I)
+
+
+class CorpusListing:
+    """'Hệ thống có kế hoạch của những tỉnh nào?': every plan in the corpus."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return "corpus" in q.intents and not q.topic_terms
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        plans = [pp.plan for pp in ctx.plans()]
+        if not plans:
+            return refuse("Kho dữ liệu hiện chưa có kế hoạch nào.")
+        lines = [f"Kho dữ liệu có {len(plans)} kế hoạch:"]
+        for p in sorted(plans, key=lambda p: (p.province or "", p.year or 0)):
+            title = f" — {p.title}" if p.title else ""
+            lines.append(f"- {p.province or '(không rõ tỉnh)'} {p.year or ''}: {p.label()}{title}")
+        return found(ctx.k, "\n".join(lines), plans)
+
+
+def _definitions(pp: ParsedPlan) -> list[Definition]:
+    return list(pp.definitions)
+
+
+class Definitions:
+    """'SIPAS là gì?': the expansion the plan itself writes, cited."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return "definition" in q.intents or (q.attribute in ("", "definition") and len(q.text.split()) <= 4)
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        plain = " " + " ".join(re.findall(r"[a-z0-9&]+", fold(q.text))) + " "
+        hits: list[Definition] = []
+        for pp in ctx.plans():
+            for d in _definitions(pp):
+                term = " ".join(re.findall(r"[a-z0-9&]+", fold(d.term)))
+                if term and f" {term} " in plain:
+                    hits.append(d)
+        if not hits:
+            return None
+        best_len = max(len(d.term) for d in hits)
+        hits = [d for d in hits if len(d.term) == best_len]  # "PAR INDEX" over "PAR"
+        seen: dict[str, list[Definition]] = {}
+        for d in hits:
+            seen.setdefault(fold(d.expansion), []).append(d)
+        lines = []
+        for group in seen.values():
+            d = group[0]
+            provs = ", ".join(dict.fromkeys(ctx.k.plans[x.doc_id].plan.province or "" for x in group))
+            lines.append(f"{d.term} là {d.expansion} (theo kế hoạch của {provs}).")
+        return found(ctx.k, "\n".join(lines), [g[0] for g in seen.values()])
+
+
+def _legal_docs(pp: ParsedPlan) -> list[LegalDoc]:
+    docs = [d for d in pp.legal_docs if d.basis]
+    if docs:
+        return docs
+    out = []  # plans parsed before legal documents were records: split the header's bases
+    for b in pp.plan.legal_bases:
+        for part in re.split(r";\s*", b):
+            if _DOC_REF.search(part[:60]):
+                out.append(LegalDoc(doc_id=pp.plan.doc_id, kind="", text=part.strip(" ."), where="Phần mở đầu"))
+    return out
+
+
+class LegalBasis:
+    """'Kế hoạch căn cứ những văn bản nào?': the plan's whole list of bases, each with number and date."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.attribute == "legal" and bool(re.search(r"can cu|dua tren|thuc hien theo|co so phap ly|"
+                                                          r"(nhung|cac) van ban", q.folded)) \
+            and not _names_specific_document(q)
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        ids = ctx.doc_ids
+        if len(ids) > 1 and not q.provinces:
+            return None
+        lines, recs = [], []
+        for d in ids:
+            pp = ctx.k.plans[d]
+            docs = _legal_docs(pp)
+            if not docs:
+                continue
+            lines.append(f"{compose.plan_tag(pp.plan)}{pp.plan.label()} căn cứ/thực hiện {len(docs)} văn bản:")
+            lines += [f"- {compose.legal_doc_text(x)}" for x in docs]
+            recs.append(docs[0] if pp.legal_docs else pp.plan)
+        if not lines:
+            return None
+        return found(ctx.k, "\n".join(lines), recs)
+
+
+def _names_specific_document(q: Query) -> bool:
+    return bool(q.plan_ref and "/" in q.plan_ref and not _is_own_plan_ref(q))
+
+
+def _is_own_plan_ref(q: Query) -> bool:
+    return bool(re.search(r"ke hoach|kh-", fold(q.plan_ref + " " + q.text[:40])))
+
+
+class PlanFacts:
+    """Number, date, signer, or a cited document (Tờ trình, Quyết định …) the question describes."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.attribute == "legal" or (bool(q.plan_ref) and not q.topic_terms and not q.agencies)
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        ids = ctx.doc_ids
+        if len(ids) != 1:
+            if q.provinces or not q.topic_terms:
+                return None
+            cands = ctx.candidates(q)
+            if not cands:
+                return None
+            ids = [cands[0].hit.unit.doc_id]
+        pp = ctx.k.plans[ids[0]]
+        refs = compose.document_references(pp, q.folded, q.topic_words)
+        if refs and compose.asks_cited_document(q.folded):
+            text, record = refs[0]
+            extra = [r for _, r in refs[1:2] if r is not record]
+            return found(ctx.k, f"{compose.plan_tag(pp.plan)}{text}", [record, *extra])
+        asks_number = re.search(r"so hieu|so may|so bao nhieu|ngay ban hanh|ban hanh ngay|ky ngay|ngay nao|"
+                                r"ban hanh (khi nao|luc nao)", q.folded)
+        if asks_number and not pp.plan.number and not pp.plan.date:
+            text = (f"{compose.plan_tag(pp.plan)}Bản kế hoạch trong kho không ghi số hiệu và ngày ban hành "
+                    f"(để trống trong văn bản).")
+            if pp.plan.signer:
+                text += f" Kế hoạch do {pp.plan.signer_title or ''} {pp.plan.signer} ký.".replace("  ", " ")
+            return found(ctx.k, text, [pp.plan], found_flag=False)
+        return found(ctx.k, compose.plan_facts(pp.plan, q.folded), [pp.plan])
+
+
+class Contact:
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return "contact" in q.intents
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        for pp in ctx.plans():
+            for p in pp.passages:
+                if _PHONE.search(p.text):
+                    sent = next((s for s in re.split(r"(?<=[.;])\s+|\n", p.text) if _PHONE.search(s)), p.text)
+                    return found(ctx.k, f"{compose.plan_tag(pp.plan)}{sent.strip()}", [p])
+        where = f" của {', '.join('tỉnh ' + p for p in q.provinces)}" if q.provinces else ""
+        return refuse(f"Các kế hoạch{where} trong kho không ghi số điện thoại hay đầu mối liên hệ.")

@@ -1,0 +1,115 @@
+"""The retrieval path: the best records for the question's topic, checked for answerability, and the
+cross-province list ('Tỉnh nào có …?') that names every province with a matching record."""
+
+from __future__ import annotations
+
+import re
+
+from bot import compose
+from bot.answerability import check
+from bot.answerers.agencies import agency_of
+from bot.answerers.base import Ctx, not_found_text, off_topic_text
+from bot.knowledge import Record
+from bot.query import Query
+from bot.ranker import Candidate
+from bot.result import Result, found, plan_of, refuse
+from corpus.records import Activity, Definition, Duty, LegalDoc, Passage, Plan, Task
+from corpus.vocab import fold
+
+
+def render(r: Record, q: Query) -> str:
+    if isinstance(r, Task):
+        return compose.task_text(r, q.intents | {q.attribute})
+    if isinstance(r, Activity):
+        return compose.activity_text(r, q.attribute)
+    if isinstance(r, Duty):
+        return compose.duty_text(r, q.intents, q.topic_words)
+    if isinstance(r, Passage):
+        return compose.best_sentences(r.text, q.topic_words or re.findall(r"[a-z0-9]+", q.folded))
+    if isinstance(r, Definition):
+        return f"{r.term}: {r.expansion}."
+    if isinstance(r, LegalDoc):
+        return compose.legal_doc_text(r)
+    return compose.plan_facts(r, q.folded)
+
+
+def _key(r: Record) -> str:
+    if isinstance(r, Task):
+        return f"{r.doc_id}:{r.content}:{r.product}"
+    if isinstance(r, Duty | Passage):
+        return f"{r.doc_id}:{r.text}"
+    if isinstance(r, Activity):
+        return f"{r.doc_id}:{fold(r.name)}"
+    return repr(r)[:200]
+
+
+def _topic_hit(q: Query, c: Candidate) -> bool:
+    return c.coverage >= 0.5 or (not q.topic_terms and c.agency_match > 0)
+
+
+class ProvinceList:
+    """'Những tỉnh nào có cuộc thi về CCHC?': every province with a matching record, one line each."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return "which_province" in q.intents and not q.provinces
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        best: dict[str, Candidate] = {}
+        for c in ctx.candidates(q):
+            if not _topic_hit(q, c) or isinstance(c.record, Plan):
+                continue
+            if "contest" in q.topics and not re.search(r"cuoc thi|hoi thi", fold(c.hit.unit.text)):
+                continue
+            prov = plan_of(ctx.k, c.record).province or ""
+            if prov not in best and check(ctx.k, q, c.record, c.coverage, c.hit.unit.text).ok:
+                best[prov] = c
+        if not best:
+            return None
+        chosen = list(best.values())
+        provs = ", ".join(best)
+        lines = [f"Có {len(best)} tỉnh: {provs}."]
+        lines += [f"• {compose.plan_tag(plan_of(ctx.k, c.record))}{compose.short(render(c.record, q), 300)}"
+                  for c in chosen]
+        return found(ctx.k, "\n".join(lines), [c.record for c in chosen], [c.score for c in chosen])
+
+
+class BestRecord:
+    """The general path: the best-ranked record that passes the answerability check (and its close peers)."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return True
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        cands = [c for c in ctx.candidates(q) if not isinstance(c.record, Plan) or q.attribute == "legal"]
+        if not cands:
+            return refuse(not_found_text(q))
+        reason = ""
+        best = None
+        for c in cands[:12]:
+            if q.topic_terms and c.coverage == 0 and c.agency_match == 0 and not q.row:
+                continue
+            v = check(ctx.k, q, c.record, c.coverage, c.hit.unit.text)
+            if v.ok:
+                best = c
+                break
+            reason = reason or v.reason
+        if best is None:
+            if not q.in_domain:
+                return refuse(off_topic_text())
+            return refuse(not_found_text(q, reason))
+        if not q.in_domain and best.coverage < 0.5:
+            return refuse(off_topic_text())
+        chosen = [best]
+        for c in cands[:6]:
+            if len(chosen) >= (6 if q.asks_list else 3) or c is best:
+                continue
+            if (c.score >= best.score * (0.8 if q.asks_list else 0.9) and type(c.record) is type(best.record)
+                    and not isinstance(c.record, Passage) and _key(c.record) not in {_key(x.record) for x in chosen}
+                    and check(ctx.k, q, c.record, c.coverage, c.hit.unit.text).ok):
+                chosen.append(c)
+        records = [c.record for c in chosen]
+        tagged = [compose.plan_tag(plan_of(ctx.k, r)) + render(r, q) for r in records]
+        text = tagged[0] if len(tagged) == 1 else "\n".join(f"• {t}" for t in tagged)
+        extra = [c.record for c in cands if c.record not in records][:2]
+        return found(ctx.k, text, records + extra, [c.score for c in chosen] + [c.score for c in cands[:2]],
+                     entity=agency_of(best.record, ctx.k) if not isinstance(best.record, Passage | Plan) else "")

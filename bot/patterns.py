@@ -1,0 +1,47 @@
+"""Question patterns (intents, topics, follow-up markers) loaded from ``corpus/data/intents.json``.
+
+They are data so an admin can add a phrasing without touching code; each is matched on folded text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.vocab import DATA_DIR
+
+
+@dataclass(frozen=True)
+class Patterns:
+    intents: dict[str, re.Pattern[str]]
+    topics: dict[str, re.Pattern[str]]
+    amount: re.Pattern[str]
+    funding_source: re.Pattern[str]
+    question_phrases: re.Pattern[str]
+    refers_back: re.Pattern[str]
+    elliptic: re.Pattern[str]
+    partner_markers: str
+    generic: frozenset[str]
+    domain: re.Pattern[str]
+    examples: dict[str, str]
+
+
+@lru_cache(maxsize=4)
+def load_patterns(path: str | None = None) -> Patterns:
+    raw = json.loads(Path(path or DATA_DIR / "intents.json").read_text(encoding="utf-8"))
+    return Patterns(
+        intents={k: re.compile(v) for k, v in raw["intents"].items()},
+        topics={k: re.compile(v) for k, v in raw["topics"].items()},
+        amount=re.compile(raw["amount"]),
+        funding_source=re.compile(raw["funding_source"]),
+        question_phrases=re.compile(raw["question_phrases"]),
+        refers_back=re.compile(raw["refers_back"]),
+        elliptic=re.compile(raw["elliptic"]),
+        partner_markers=raw["partner_markers"],
+        generic=frozenset(raw["generic"].split()),
+        domain=re.compile(raw["domain"]),
+        examples=dict(raw.get("examples", {})),
+    )

@@ -1,0 +1,226 @@
+"""One typed question, parsed once: what it names (provinces, year, plan, agencies) and what it asks.
+
+Everything downstream (scope, answerers, ranking, answerability) reads these slots instead of
+re-matching the text. Patterns work on the folded text, so "ai chu tri" and "Ai chủ trì" are equal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+
+from bot.patterns import Patterns, load_patterns
+from corpus.vocab import Vocabulary, fold, nfc
+from retrieval.text import STOPWORDS, expand_abbreviations, has_diacritics
+
+# the attribute asked, most specific first: "phối hợp với ai" beats "ai"
+ATTRIBUTE_ORDER = ("definition", "corpus", "legal", "contact", "coordinators", "budget", "timeline", "place",
+                   "count", "duties", "lead")
+_PLAN_REF = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*((?:KH|QĐ|QD|NQ|CT|TTr|CV)[\w\-Đđ]*)", re.I)
+_PLAN_NO = re.compile(r"\b(?:ke hoach|quyet dinh|kh|qd)\s+(?:so\s+)?(\d{1,5})\b(?!\s*/)")
+_DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(20\d\d)\b")
+_YEAR = re.compile(r"(?<![/\-\d])(20\d\d)(?![/\-\d])")
+_ROW = re.compile(r"\b(?:muc|stt|dong)\s+(\d{1,2}(?:\.\d{1,2})*)\b")
+
+
+@dataclass
+class Query:
+    text: str
+    folded: str  # folded, abbreviations expanded
+    provinces: list[str] = field(default_factory=list)
+    year: int | None = None
+    plan_ref: str = ""  # "101/KH-UBND" or "101"
+    date_ref: str = ""  # "2/4/2024"
+    agencies: list[str] = field(default_factory=list)  # every agency named, in order (canonical keys)
+    subject: str = ""  # the agency the question is about
+    partners: list[str] = field(default_factory=list)  # agencies named as partners ("phối hợp với X")
+    mentions: list[str] = field(default_factory=list)  # agencies named as context ("ai chủ trì … trên Báo X")
+    intents: set[str] = field(default_factory=set)
+    attribute: str = ""  # the one attribute asked (ATTRIBUTE_ORDER), "" for a general question
+    topics: set[str] = field(default_factory=set)
+    topic_terms: list[str] = field(default_factory=list)
+    synonym_terms: set[str] = field(default_factory=set)
+    asks_amount: bool = False  # a sum of money is asked for
+    asks_funding: bool = False  # where the money comes from
+    asks_list: bool = False
+    quantity_noun: str = ""  # "thí sinh" in "có bao nhiêu thí sinh"
+    row: str = ""  # "mục 2.6"
+    in_domain: bool = True
+    refers_back: bool = False  # "ở đó", "cơ quan đó"
+    elliptic: bool = False  # "Còn Hà Tĩnh thì sao?"
+    search_text: str = ""
+    inherited: list[str] = field(default_factory=list)  # slots filled from the conversation
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = sorted(v) if isinstance(v, set) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Query:
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names}
+        for k in ("intents", "topics", "synonym_terms"):
+            kw[k] = set(kw.get(k) or ())
+        return cls(**kw)
+
+    @property
+    def topic_words(self) -> list[str]:
+        return [p for t in self.topic_terms for p in t.split("_")]
+
+
+TOPIC_STOP = STOPWORDS - {"bao"}  # "báo"/"đảm bảo" are topics; "bao nhiêu" is removed as a phrase
+
+
+def _topic_units(words: list[str], exclude: set[str], vocab: Vocabulary, generic: frozenset[str]) -> list[str]:
+    """Topic words as units: each adjacent pair of topic words ("muc_tieu"), or a lone word."""
+    abbr = {fold(t) for k in vocab.abbreviations for t in re.split(r"[\s&\-]+", k) if t.isupper() and len(t) > 1}
+
+    def is_topic(w: str) -> bool:
+        return (w not in generic and w not in TOPIC_STOP and w not in exclude and w not in abbr
+                and len(w) > 1 and not w.isdigit())
+
+    runs: list[list[str]] = [[]]
+    for w in words:
+        if w != "|" and is_topic(w):
+            runs[-1].append(w)
+        elif runs[-1]:
+            runs.append([])
+    out: list[str] = []
+    for run in runs:
+        if len(run) == 1:
+            out.append(run[0])
+        out += [f"{a}_{b}" for a, b in zip(run, run[1:], strict=False)]
+    return list(dict.fromkeys(out))
+
+
+def synonym_variants(vocab: Vocabulary) -> dict[str, set[str]]:
+    """Folded unit ("muc_tieu") -> its synonyms as units ({"muc_dich"})."""
+    out: dict[str, set[str]] = {}
+    for group in vocab.synonyms:
+        keys = {"_".join(fold(w).split()) for w in group}
+        for k in keys:
+            out.setdefault(k, set()).update(keys - {k})
+    return out
+
+
+def expand_synonyms(text: str, vocab: Vocabulary) -> str:
+    """Append the other members of any synonym group the question uses ("mục tiêu" -> "mục đích")."""
+    f = fold(text)
+    extra = []
+    for group in vocab.synonyms:
+        if any(re.search(r"(?<!\w)" + re.escape(fold(w)) + r"(?!\w)", f) for w in group):
+            extra += [w for w in group if not re.search(r"(?<!\w)" + re.escape(fold(w)) + r"(?!\w)", f)]
+    return f"{text} ({', '.join(extra)})" if extra else text
+
+
+def find_provinces(q: str, vocab: Vocabulary) -> list[str]:
+    """Provinces named, in order; longest spelling first so each span counts once."""
+    accented = has_diacritics(q)
+    hay = nfc(q).lower() if accented else fold(q)
+    names = {}
+    for name in set(vocab.provinces_old) | set(vocab.members) | set(vocab.province_aliases):
+        key = nfc(name).lower() if accented else fold(name)
+        names[key] = vocab.province_aliases.get(name, name)
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for key in sorted(names, key=len, reverse=True):
+        for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", hay):
+            if not any(s <= m.start() < e for s, e in taken):
+                taken.append((m.start(), m.end()))
+                found.append((m.start(), names[key]))
+    return list(dict.fromkeys(n for _, n in sorted(found)))
+
+
+def find_agency_spans(folded: str, lexicon: dict[str, str]) -> list[tuple[int, int, str]]:
+    """(start, end, canonical key) of each agency named; longest spelling first, each span used once."""
+    taken: list[tuple[int, int, str]] = []
+    for key in sorted(lexicon, key=len, reverse=True):
+        for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", folded):
+            if any(s < m.end() and m.start() < e for s, e, _ in taken):
+                continue
+            taken.append((m.start(), m.end(), lexicon[key]))
+    return sorted(taken)
+
+
+def find_agencies(folded: str, lexicon: dict[str, str]) -> list[str]:
+    return list(dict.fromkeys(a for _, _, a in find_agency_spans(folded, lexicon)))
+
+
+def _partners(folded: str, spans: list[tuple[int, int, str]], markers: str) -> list[str]:
+    """Agencies introduced by "phối hợp với"/"cùng với" (and the ones listed right after them)."""
+    out: list[str] = []
+    for m in re.finditer(r"\b" + markers + r"\s+", folded):
+        pos = m.end()
+        for s, e, key in spans:
+            if s < pos:
+                continue
+            gap = folded[pos:s]
+            if re.fullmatch(r"[\s,;]*(?:va\s+|cac\s+|voi\s+)?", gap) or (out and re.fullmatch(r"[\s,]*(va)?\s*", gap)):
+                out.append(key)
+                pos = e
+            else:
+                break
+    return list(dict.fromkeys(out))
+
+
+def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
+                patterns: Patterns | None = None) -> Query:
+    pt = patterns or load_patterns()
+    text = " ".join(nfc(text).split())
+    plain = fold(text)
+    folded = fold(expand_abbreviations(text, vocab))
+    q = Query(text=text, folded=folded)
+    q.provinces = find_provinces(text, vocab)
+    m = _PLAN_REF.search(text) or _PLAN_REF.search(plain)
+    if m:
+        q.plan_ref = f"{m.group(1)}/{m.group(2)}"
+    else:
+        m2 = _PLAN_NO.search(plain)
+        q.plan_ref = m2.group(1) if m2 else ""
+    d = _DATE.search(text)
+    if d:
+        q.date_ref = f"{int(d.group(1))}/{int(d.group(2))}/{d.group(3)}"
+    years = [int(y) for y in _YEAR.findall(_PLAN_REF.sub(" ", _DATE.sub(" ", text)))]
+    q.year = years[0] if years else None
+    q.intents = {k for k, rx in pt.intents.items() if rx.search(folded)}
+    q.topics = {k for k, rx in pt.topics.items() if rx.search(folded)}
+    q.asks_amount = bool(pt.amount.search(folded))
+    q.attribute = next((a for a in ATTRIBUTE_ORDER if a in q.intents), "")
+    if q.attribute in ("lead", "") and q.asks_amount:
+        q.attribute = "budget"
+    agency_text = folded
+    for p in q.provinces:  # "Đài PT-TH Hà Tĩnh" -> "đài pt-th tỉnh", the spelling the lexicon knows
+        agency_text = re.sub(r"(?:\btinh\s+)?" + re.escape(fold(p)) + r"\b", "tinh", agency_text)
+    spans = find_agency_spans(agency_text, agency_lexicon)
+    q.agencies = list(dict.fromkeys(a for _, _, a in spans))
+    q.partners = _partners(agency_text, spans, pt.partner_markers)
+    who = re.search(r"\b(co quan nao|don vi nao|so nao|ben nao|ai)\b", agency_text)
+    for s, _e, key in spans:
+        if key in q.partners or key in q.mentions:
+            continue
+        if who and who.start() < s and q.attribute in ("lead", "coordinators"):
+            q.mentions.append(key)  # the asked slot is the agency; the one named is context
+        elif not q.subject:
+            q.subject = key
+    q.asks_funding = bool(pt.funding_source.search(folded))
+    q.asks_list = "list" in q.intents or "which_province" in q.intents or "aggregate" in q.intents
+    m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s[a-z]+)?)", plain)
+    if m and not re.match(r"(tien|dong|kinh phi|lan|nam|thang|quy|gio|ngay|phan tram|%)", m.group(1)):
+        q.quantity_noun = m.group(1)
+    m = _ROW.search(folded)
+    q.row = m.group(1) if m else ""
+    q.refers_back = bool(pt.refers_back.search(plain))
+    q.elliptic = bool(pt.elliptic.search(plain.strip()))
+    prov_words = {w for p in q.provinces for w in fold(p).split()}
+    agency_words = {w for a in q.agencies for w in fold(a).split()}
+    ref_words = set(re.findall(r"[a-z0-9]+", fold(q.plan_ref)))
+    words = re.findall(r"[a-z0-9]+|\|", pt.question_phrases.sub(" | ", plain))
+    q.topic_terms = _topic_units(words, prov_words | agency_words | ref_words, vocab, pt.generic)
+    q.search_text = expand_synonyms(text, vocab)
+    variants = synonym_variants(vocab)
+    q.synonym_terms = {v for t in q.topic_terms for v in variants.get(t, ())}
+    q.in_domain = bool(pt.domain.search(folded) or q.agencies or q.plan_ref)
+    return q
