@@ -82,6 +82,11 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
     for p in q.partners:
         if not isinstance(r, Passage) and not _record_names_agency(k, r, p):
             return Verdict(False, f"không có nhiệm vụ nào phối hợp với {display_agency(k, p)} như câu hỏi nêu")
+    if q.attribute == "definition" and q.abbreviations:
+        text = fold(unit_text or _flat(r))
+        missing = [a for a in q.abbreviations if a not in text]
+        if missing:
+            return Verdict(False, f"không giải thích “{missing[0].upper()}”")
     if q.attribute in SLOT_NAMES and not _slot_value(q, r):
         return Verdict(False, f"không ghi {SLOT_NAMES[q.attribute]} cho nội dung này")
     words = set(fold(unit_text or _flat(r)).replace(",", " ").replace(".", " ").split())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 from bot.answer import Answer
 from bot.answerers import EXAMPLES, HELP, Answerer, Ctx, default_answerers
@@ -62,6 +63,8 @@ class Assistant:
         res = self.answer_query(q)
         res.question = standalone_text(q)
         if session_id:
+            if res.widened:  # the next turn should not keep the scope that did not hold the answer
+                q = replace(q, provinces=[], plan_ref="", year=None)
             self.sessions.append(sid, res.question, {"query": q.to_dict(), "entity": res.entity})
         return self._done(res, sid, res.question)
 
@@ -72,6 +75,20 @@ class Assistant:
         return resolve(q, prev, (meta or {}).get("entity", ""))
 
     def answer_query(self, q: Query) -> Result:
+        res = self._answer_in_scope(q)
+        if not res.answer.found and "provinces" in q.inherited:
+            # the province came from the conversation, not the message: look beyond it before refusing
+            wider = replace(q, provinces=[], plan_ref="", year=None, inherited=[])
+            again = self._answer_in_scope(wider)
+            if again.answer.found:
+                was = f"của tỉnh {', '.join(q.provinces)}" if q.provinces else q.plan_ref
+                again.answer.answer = (f"(Kế hoạch {was} không nêu nội dung này; "
+                                       f"theo các kế hoạch khác trong kho:)\n{again.answer.answer}")
+                again.widened = True
+                return again
+        return res
+
+    def _answer_in_scope(self, q: Query) -> Result:
         docs, problem = self.scope(q)
         if problem:
             return refuse(problem)

@@ -34,6 +34,7 @@ class Query:
     agencies: list[str] = field(default_factory=list)  # every agency named, in order (canonical keys)
     subject: str = ""  # the agency the question is about
     partners: list[str] = field(default_factory=list)  # agencies named as partners ("phối hợp với X")
+    abbreviations: list[str] = field(default_factory=list)  # folded abbreviations used ("sipas")
     mentions: list[str] = field(default_factory=list)  # agencies named as context ("ai chủ trì … trên Báo X")
     intents: set[str] = field(default_factory=set)
     attribute: str = ""  # the one attribute asked (ATTRIBUTE_ORDER), "" for a general question
@@ -114,6 +115,15 @@ def expand_synonyms(text: str, vocab: Vocabulary) -> str:
         if any(re.search(r"(?<!\w)" + re.escape(fold(w)) + r"(?!\w)", f) for w in group):
             extra += [w for w in group if not re.search(r"(?<!\w)" + re.escape(fold(w)) + r"(?!\w)", f)]
     return f"{text} ({', '.join(extra)})" if extra else text
+
+
+def abbreviation_expansions(text: str, vocab: Vocabulary) -> list[str]:
+    """The full forms of the abbreviations a question uses (they are topic words; the letters are not)."""
+    expanded = expand_abbreviations(text, vocab)
+    if expanded == text:
+        return []
+    tail = expanded[len(text):].strip(" ()")
+    return [x for x in tail.split("; ") if x]
 
 
 def find_provinces(q: str, vocab: Vocabulary) -> list[str]:
@@ -218,6 +228,10 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     agency_words = {w for a in q.agencies for w in fold(a).split()}
     ref_words = set(re.findall(r"[a-z0-9]+", fold(q.plan_ref)))
     words = re.findall(r"[a-z0-9]+|\|", pt.question_phrases.sub(" | ", plain))
+    q.abbreviations = [fold(a) for a in vocab.abbreviations
+                       if re.search(r"(?<![\w&])" + re.escape(fold(a)) + r"(?![\w&])", plain)]
+    for full in abbreviation_expansions(text, vocab):  # "SIPAS" is also its expansion's words
+        words += ["|", *re.findall(r"[a-z0-9]+", fold(full))]
     q.topic_terms = _topic_units(words, prov_words | agency_words | ref_words, vocab, pt.generic)
     q.search_text = expand_synonyms(text, vocab)
     variants = synonym_variants(vocab)

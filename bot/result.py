@@ -27,6 +27,7 @@ class Result:
     question: str = ""  # the standalone question actually answered
     context: list[ContextItem] = field(default_factory=list)
     entity: str = ""  # the agency the answer names first
+    widened: bool = False  # answered beyond the scope inherited from the conversation
 
 
 def plan_of(k: Knowledge, r: Record) -> Plan:

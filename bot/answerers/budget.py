@@ -101,7 +101,8 @@ class TotalBudget:
     """'Tổng kinh phí … bao nhiêu?': the appendix total of each plan in scope."""
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
-        return q.asks_amount and (bool(re.search(r"\btong\b", q.folded)) or not (q.topic_terms or q.agencies))
+        asks = q.asks_amount or q.attribute == "budget"
+        return asks and (bool(re.search(r"\btong\b", q.folded)) or not (q.topic_terms or q.agencies))
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         parts, recs = [], []
@@ -147,7 +148,7 @@ class BudgetWithoutFigures:
     """A plan that funds the work from existing budgets states no figure: say so, quote its funding part."""
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
-        return q.asks_amount and ctx.docs is not None and not any(
+        return (q.asks_amount or q.attribute == "budget") and ctx.docs is not None and not any(
             ctx.k.plans[d].plan.appendix_total or any(t.budget for t in ctx.k.plans[d].tasks)
             or any(a.budget for a in ctx.k.plans[d].activities) for d in ctx.docs)
 

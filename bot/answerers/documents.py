@@ -21,10 +21,10 @@ class CorpusListing:
     """'Hệ thống có kế hoạch của những tỉnh nào?': every plan in the corpus."""
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
-        return "corpus" in q.intents and not q.topic_terms
+        return "corpus" in q.intents
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
-        plans = [pp.plan for pp in ctx.plans()]
+        plans = [pp.plan for pp in ctx.k.plans.values()]  # the whole corpus, whatever the conversation's scope
         if not plans:
             return refuse("Kho dữ liệu hiện chưa có kế hoạch nào.")
         lines = [f"Kho dữ liệu có {len(plans)} kế hoạch:"]
