@@ -192,12 +192,14 @@ def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[s
                 cands.append((s.strip(), p))
     wanted = {t for t in terms if len(t) > 1}
     types = [t for t in _DOC_TYPES if t in folded_q]
+    asked = [t for t in types if re.search(re.escape(t) + r" (so may|so nao|nao|so bao nhieu|so hieu|so gi)", folded_q)]
     scored = []
     for text, rec in cands:
         f = fold(text)
         words = set(re.findall(r"[a-z0-9]+", f))
         score = len(wanted & words) * 0.5
-        score += sum(1.0 for t in types if t in f[:40])
+        score += sum(1.0 if t in f[:40] else 0.6 if t in f else 0.0 for t in types)
+        score += sum(2.0 for t in asked if re.search(re.escape(t) + r" so \d", f))  # "tờ trình số mấy?"
         for q_marks, doc_marks in _BODIES:
             pos = max((folded_q.find(m) for m in q_marks), default=-1)
             if pos >= 0 and any(m in f for m in doc_marks):

@@ -46,6 +46,7 @@ class Query:
     asks_list: bool = False
     quantity_noun: str = ""  # "thí sinh" in "có bao nhiêu thí sinh"
     row: str = ""  # "mục 2.6"
+    excluded: str = ""  # "Ngoài hội thi X, … còn …?": what the answer must not repeat (folded)
     in_domain: bool = True
     refers_back: bool = False  # "ở đó", "cơ quan đó"
     elliptic: bool = False  # "Còn Hà Tĩnh thì sao?"
@@ -201,6 +202,12 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     q.attribute = next((a for a in ATTRIBUTE_ORDER if a in q.intents), "")
     if q.attribute in ("lead", "") and q.asks_amount:
         q.attribute = "budget"
+    elif q.attribute == "budget" and "lead" in q.intents and not q.asks_amount:
+        q.attribute = "lead"  # "kinh phí do cơ quan nào tham mưu bố trí?": who, about money
+    m = re.search(r"\bngoai\s+(?:cac\s+|nhung\s+)?([^,?]{3,80})", plain)
+    if m:  # only when the same kind of thing is asked again: "ngoài hội thi X, … hội thi nào?"
+        head = " ".join(m.group(1).split()[:2])
+        q.excluded = m.group(1) if re.search(re.escape(head) + r"\s+(nao|gi)\b", plain[m.end():]) else ""
     agency_text = folded
     for p in q.provinces:  # "Đài PT-TH Hà Tĩnh" -> "đài pt-th tỉnh", the spelling the lexicon knows
         agency_text = re.sub(r"(?:\btinh\s+)?" + re.escape(fold(p)) + r"\b", "tinh", agency_text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.answerers.agencies import AbsentAgency, AgencyDuties, AgencyTasks, AggregateLeads
 from bot.answerers.base import EXAMPLES, HELP, Answerer, Ctx
-from bot.answerers.budget import BudgetWithoutFigures, FundingSource, GroupBudget, TotalBudget
+from bot.answerers.budget import BudgetWithoutFigures, FundingSource, GroupBudget, GroupList, TotalBudget
 from bot.answerers.documents import Contact, CorpusListing, Definitions, LegalBasis, PlanFacts
 from bot.answerers.general import BestRecord, ProvinceList
 from bot.patterns import load_patterns
@@ -13,7 +13,7 @@ from bot.patterns import load_patterns
 def default_answerers() -> list[Answerer]:
     generic = load_patterns().generic
     return [CorpusListing(), Definitions(), AbsentAgency(), LegalBasis(), PlanFacts(), Contact(),
-            GroupBudget(generic), TotalBudget(), FundingSource(), BudgetWithoutFigures(), AggregateLeads(),
+            GroupBudget(generic), GroupList(), TotalBudget(), FundingSource(), BudgetWithoutFigures(), AggregateLeads(),
             AgencyTasks(), AgencyDuties(), ProvinceList(), BestRecord()]
 
 

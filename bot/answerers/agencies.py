@@ -27,6 +27,25 @@ def _led(pp: ParsedPlan, key: str, ctx: Ctx) -> tuple[list[Task], list[Activity]
     return tasks, acts, duties
 
 
+def _task_items(tasks: list[Task], noun: str) -> list[str]:
+    """One line per appendix row; rows that share a content (sub-rows of one STT) list their products under it."""
+    groups: dict[tuple[str, str], list[Task]] = {}
+    for t in tasks:
+        groups.setdefault((t.row, t.content), []).append(t)
+    lines = []
+    for (row, content), ts in groups.items():
+        products = [t.product for t in ts if t.product]
+        if len(products) > 1:
+            lines.append(f"- Mục {row}: {compose.short(content, 100)}:")
+            lines += [f"  + {compose.short(p.lstrip('-+• '), 110)}" for p in products]
+        else:
+            item = f"- Mục {row}: {compose.short(content, 110)}"
+            if products and (noun and noun in fold(products[0]) or len(tasks) <= 3):
+                item += f" — {compose.short(products[0].lstrip('-+• '), 200)}"
+            lines.append(item)
+    return lines
+
+
 class AbsentAgency:
     """'Sở Tài chính có nhiệm vụ gì?' for plans that never name Sở Tài chính: refuse, say who is named."""
 
@@ -54,9 +73,11 @@ class AgencyTasks:
     """'Sở X chủ trì những nhiệm vụ nào?': every row, activity and duty the agency leads, with row numbers."""
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
-        lists = bool(re.search(r"(nhung|cac) (nhiem vu|viec|chuyen muc|chuyen trang|chuyen de|cuoc thi|hoi thi|"
-                               r"hoat dong|noi dung|san pham)|nhiem vu (nao|gi)|bao nhieu nhiem vu", q.folded))
-        return bool(q.subject) and lists and q.attribute in ("lead", "duties", "count", "")
+        m = _LIST_NOUN.search(q.folded)
+        specific = bool(m) and m.group(1) not in ("nhiem vu", "viec", "noi dung", "hoat dong")
+        leads = "chu tri" in q.folded or q.attribute == "lead"
+        lists = bool(m) or bool(re.search(r"nhiem vu (nao|gi)|bao nhieu nhiem vu", q.folded))
+        return bool(q.subject) and lists and (leads or specific) and q.attribute in ("lead", "duties", "count", "")
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         m = _LIST_NOUN.search(q.folded)
@@ -74,11 +95,7 @@ class AgencyTasks:
                 f"{compose.plan_tag(pp.plan)}{name} chủ trì"
             head += f" và {len(duties)} nội dung trong phần Tổ chức thực hiện:" if duties else ":"
             lines.append(head)
-            for t in tasks:
-                item = f"- Mục {t.row}: {compose.short(t.content, 110)}"
-                if t.product and (noun and noun in fold(t.product) or len(tasks) <= 3):
-                    item += f" — {compose.short(t.product, 260)}"
-                lines.append(item)
+            lines += _task_items(tasks, noun)
             lines += [f"- {compose.short(a.name, 140)}" + (f" ({a.time})" if a.time else "") for a in acts]
             lines += [f"- {compose.short(x.text, 160)}" for x in duties]
             recs += [*tasks[:2], *acts[:1], *duties[:1]]

@@ -97,6 +97,30 @@ class GroupBudget:
         return found(ctx.k, "\n".join(lines), recs)
 
 
+class GroupList:
+    """'Phụ lục kinh phí gồm những đơn vị/kênh nào?': the appendix groups of each plan, with subtotals."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return q.asks_list and bool(re.search(r"(nhung|cac) (don vi|kenh|co quan bao chi|co quan|nhom)", q.folded)) \
+            and not q.subject and "phu luc" in q.folded or bool(re.search(r"(nhung|cac) kenh", q.folded))
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        lines, recs = [], []
+        for pp in ctx.plans():
+            groups = groups_of(pp)
+            if len(groups) < 2:
+                continue
+            lines.append(f"{compose.plan_tag(pp.plan)}Phụ lục chia theo {len(groups)} đơn vị/kênh:")
+            for g, ts in groups.items():
+                total = sum(t.budget or 0 for t in ts)
+                money = compose.money(total) if any(t.budget for t in ts) else "không ghi kinh phí"
+                lines.append(f"- {g}: {len(ts)} nhiệm vụ, {money}")
+                recs.append(ts[0])
+        if not lines:
+            return None
+        return found(ctx.k, "\n".join(lines), recs[:4])
+
+
 class TotalBudget:
     """'Tổng kinh phí … bao nhiêu?': the appendix total of each plan in scope."""
 
@@ -136,6 +160,9 @@ class FundingSource:
             part = funding_passage(pp)
             if part is None:
                 continue
+            words = set(fold(part.text).split())
+            if q.topic_words and sum(w in words for w in q.topic_words) < 0.5 * len(q.topic_words):
+                return None  # the question is about one activity's money, not the plan's funding section
             text = compose.best_sentences(part.text, ["nguon", "ngan", "sach", "kinh", "phi", "du", "toan"], 360)
             lines.append(f"{compose.plan_tag(pp.plan)}{text}")
             recs.append(part)

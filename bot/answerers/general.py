@@ -85,9 +85,13 @@ class BestRecord:
             return refuse(not_found_text(q))
         reason = ""
         best = None
+        excluded = set(re.findall(r"[a-z0-9]+", q.excluded)) - {"cac", "nhung", "va", "ve", "cua"}
         for c in cands[:12]:
             if q.topic_terms and c.coverage == 0 and c.agency_match == 0 and not q.row:
                 continue
+            if excluded and len(excluded & set(re.findall(r"[a-z0-9]+", fold(c.hit.unit.text)))) \
+                    >= 0.7 * len(excluded):
+                continue  # "Ngoài hội thi X, còn hội thi nào?": not X again
             v = check(ctx.k, q, c.record, c.coverage, c.hit.unit.text)
             if v.ok:
                 best = c
