@@ -17,7 +17,7 @@ from retrieval.text import STOPWORDS, expand_abbreviations, has_diacritics
 ATTRIBUTE_ORDER = ("definition", "corpus", "legal", "contact", "coordinators", "budget", "timeline", "place",
                    "count", "duties", "lead")
 _PLAN_REF = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*((?:KH|QĐ|QD|NQ|CT|TTr|CV)[\w\-Đđ]*)", re.I)
-_PLAN_NO = re.compile(r"\b(?:ke hoach|quyet dinh|kh|qd)\s+(?:so\s+)?(\d{1,5})\b(?!\s*/)")
+_PLAN_NO = re.compile(r"\b(?:ke hoach|quyet dinh|kh|qd)\s+(?:so\s+)?(?!(?:19|20)\d\d\b)(\d{1,5})\b(?!\s*/)")
 _DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(20\d\d)\b")
 _YEAR = re.compile(r"(?<![/\-\d])(20\d\d)(?![/\-\d])")
 _ROW = re.compile(r"\b(?:muc|stt|dong)\s+(\d{1,2}(?:\.\d{1,2})*)\b")
