@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.knowledge import Knowledge, Record, agency_key
 from bot.query import Query
 from corpus.records import Activity, Duty, Passage, Plan, Task
-from corpus.vocab import fold
+from corpus.vocab import fold, nfc
 
 SLOT_NAMES = {"timeline": "thời gian thực hiện", "budget": "kinh phí cụ thể", "coordinators": "cơ quan phối hợp",
               "place": "địa điểm", "count": "số lượng sản phẩm", "lead": "cơ quan chủ trì"}
@@ -63,6 +63,17 @@ def _record_names_agency(k: Knowledge, r: Record, key: str) -> bool:
     return key in text or any(s in text for s in k._spellings.get(key, ()) if len(s) > 3)
 
 
+def _passage_names_agency(k: Knowledge, r: Passage, key: str) -> bool:
+    """A passage names the agency as written (capitals kept): "các sở xây dựng" is not Sở Xây dựng."""
+    prov = k.plans[r.doc_id].plan.province
+    text = nfc(r.text)
+    names = {k.vocab.agency_alias.get(s, "") for s in k._spellings.get(key, set()) | {key}} - {""}
+    if not names:  # an agency only this corpus knows: its folded spelling is all there is
+        f = fold(text)
+        return key in (f.replace(fold(prov), "tinh") if prov else f)
+    return any(n in text or (prov and n.replace("tỉnh", prov) in text) for n in names)
+
+
 def _slot_value(q: Query, r: Record) -> bool:
     a = q.attribute
     if isinstance(r, Task):
@@ -76,8 +87,10 @@ def _slot_value(q: Query, r: Record) -> bool:
 
 def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "") -> Verdict:
     """Answerable from this record? Agency slots first, then the attribute, then the topic."""
-    if q.subject and not isinstance(r, Passage) and not _record_names_agency(k, r, q.subject):
-        if q.attribute in ("duties", "lead", "") or not q.topic_terms:
+    if q.subject and (q.attribute in ("duties", "lead", "") or not q.topic_terms):
+        named = _record_names_agency(k, r, q.subject) if not isinstance(r, Passage) else \
+            _passage_names_agency(k, r, q.subject)
+        if not named:
             return Verdict(False, f"không có nội dung nào giao cho {display_agency(k, q.subject)}")
     for p in q.partners:
         if not isinstance(r, Passage) and not _record_names_agency(k, r, p):

@@ -33,6 +33,7 @@ class Assistant:
         self.sessions: SessionStore = sessions or MemorySessions()
         self.answerers = answerers or default_answerers()
         self.ranker = ranker or Ranker(knowledge)
+        self._speller = knowledge.speller()
 
     # ---- public -------------------------------------------------------------------------
     def answer(self, message: str, province: str | None = None, session_id: str | None = None) -> Answer:
@@ -70,7 +71,7 @@ class Assistant:
 
     def understand(self, text: str, meta: dict | None = None) -> Query:
         """The message as a typed query, its empty slots filled from the previous turn."""
-        q = parse_query(text, self.k.vocab, self.k.agency_lexicon)
+        q = parse_query(text, self.k.vocab, self.k.agency_lexicon, speller=self._speller)
         prev = Query.from_dict(meta["query"]) if meta and meta.get("query") else None
         return resolve(q, prev, (meta or {}).get("entity", ""))
 

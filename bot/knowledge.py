@@ -6,10 +6,11 @@ Built once per process (or per corpus change) and then only read, so answering i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
-from corpus.vocab import Vocabulary, fold
+from corpus.vocab import Vocabulary, fold, nfc
 from retrieval.index import HybridIndex
 from retrieval.units import Unit
 
@@ -28,12 +29,35 @@ class Knowledge:
     _words: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
     _plan_text: dict[str, str] = field(default_factory=dict)
     _spellings: dict[str, set[str]] = field(default_factory=dict)
+    _anagrams: dict[str, str] | None = None
+    _raw: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.agency_lexicon:
             self.agency_lexicon = build_agency_lexicon(self.plans.values(), self.vocab)
         for spelling, key in self.agency_lexicon.items():
             self._spellings.setdefault(key, set()).add(spelling)
+
+    def speller(self) -> Callable[[str], str]:
+        """Swapped letters fixed against the corpus's own words: 'turyen' -> 'truyen' (same letters, known word)."""
+        if self._anagrams is None:
+            idf = self.index.bm25.idf
+            best: dict[str, tuple[float, str]] = {}
+            for w, v in idf.items():
+                if "_" in w or len(w) < 4 or not w.isalpha():
+                    continue
+                key = "".join(sorted(w))
+                if key not in best or v < best[key][0]:
+                    best[key] = (v, w)  # the commonest word with these letters
+            self._anagrams = {k: w for k, (_, w) in best.items()}
+        known, anagrams = self.index.bm25.idf, self._anagrams
+
+        def fix(word: str) -> str:
+            if len(word) < 4 or word in known or not word.isalpha():
+                return word
+            return anagrams.get("".join(sorted(word)), word)
+
+        return fix
 
     def plan_text(self, doc_id: str) -> str:
         """The whole plan folded, with each province name also written 'tinh' (for agency look-ups)."""
@@ -49,10 +73,32 @@ class Knowledge:
         return cached
 
     def mentions_agency(self, doc_id: str, key: str) -> bool:
-        """Does the plan name this agency anywhere (any known spelling)?"""
-        text = self.plan_text(doc_id)
-        names = self._spellings.get(key, set()) | {key}
-        return any(re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", text) for n in names if len(n) > 3)
+        """Does the plan name this agency? In a record's agency fields, or written with its capitals.
+
+        Folded text is not enough: "Sở Xây dựng" folds to the words of "các sở xây dựng kế hoạch".
+        """
+        p = self.plans[doc_id]
+        prov = p.plan.province
+        names = {d.agency for d in p.duties} | {a for t in p.tasks for a in [*t.lead, *t.coordinators, t.group]}
+        names |= {a for x in p.activities for a in [*x.lead, *x.coordinators]}
+        if any(n and agency_key(n, prov, self.vocab) == key for n in names):
+            return True
+        raw = self.raw_text(doc_id)
+        spellings = {self.vocab.agency_alias.get(s, "") for s in self._spellings.get(key, set()) | {key}}
+        for name in filter(None, spellings):
+            forms = {name} | ({name.replace("tỉnh", prov), name.replace(" tỉnh", f" {prov}")} if prov else set())
+            if any(re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", raw) for f in forms):
+                return True
+        return False
+
+    def raw_text(self, doc_id: str) -> str:
+        """The plan's passages and rows as written (accents and capitals kept), NFC."""
+        cached = self._raw.get(doc_id)
+        if cached is None:
+            p = self.plans[doc_id]
+            parts = [x.text for x in p.passages] + [f"{t.content} {t.product} {t.note}" for t in p.tasks]
+            cached = self._raw[doc_id] = nfc(" ".join(" ".join(parts).split()))
+        return cached
 
     def unit_words(self, unit: Unit, variants: dict[str, set[str]]) -> tuple[str, set[str]]:
         """Folded text and its words + bigrams (+ synonym variants) of a unit, computed once."""

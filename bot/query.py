@@ -7,6 +7,7 @@ re-matching the text. Patterns work on the folded text, so "ai chu tri" and "Ai 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from bot.patterns import Patterns, load_patterns
@@ -178,11 +179,14 @@ def _partners(folded: str, spans: list[tuple[int, int, str]], markers: str) -> l
 
 
 def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
-                patterns: Patterns | None = None) -> Query:
+                patterns: Patterns | None = None, speller: Callable[[str], str] | None = None) -> Query:
+    """``speller`` maps an unknown folded word to a known one ("turyen" -> "truyen"), or returns it."""
     pt = patterns or load_patterns()
     text = " ".join(nfc(text).split())
     plain = fold(text)
     folded = fold(expand_abbreviations(text, vocab))
+    if speller:
+        plain, folded = (re.sub(r"[a-z0-9]+", lambda m: speller(m.group(0)), x) for x in (plain, folded))
     q = Query(text=text, folded=folded)
     q.provinces = find_provinces(text, vocab)
     m = _PLAN_REF.search(text) or _PLAN_REF.search(plain)

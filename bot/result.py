@@ -74,7 +74,11 @@ def found(k: Knowledge, text: str, records: list[Record], scores: list[float] | 
         if note and note not in notes:
             notes.append(note)
     cite = "Nguồn: " + "; ".join(f"{s.document} ({s.province}, {s.year}), {s.section}" for s in sources[:2])
-    body = "\n".join([text, *notes, cite])
+    first, _, rest = text.partition("\n")  # the merger note right under the first line, where it is read
+    if first.rstrip().endswith(":"):  # … unless that line opens a list
+        body = "\n".join([text, *notes, cite])
+    else:
+        body = "\n".join([first, *notes, *([rest] if rest else []), cite])
     ctx = [ContextItem(id=f"R{i + 1}", record=r, text=context_text(k, r), source=s)
            for i, (r, s) in enumerate(zip(records, all_sources, strict=False))]
     return Result(answer=Answer(answer=body, found=found_flag, sources=sources[:5]), context=ctx, entity=entity)

@@ -105,9 +105,10 @@ class BestRecord:
             return refuse(off_topic_text())
         chosen = [best]
         for c in cands[:6]:
-            if len(chosen) >= (6 if q.asks_list else 3) or c is best:
+            if len(chosen) >= (6 if q.asks_list else 2) or c is best:
                 continue
-            if (c.score >= best.score * (0.8 if q.asks_list else 0.9) and type(c.record) is type(best.record)
+            if (best.score - c.score <= (0.4 if q.asks_list else 0.05) * abs(best.score) + 1e-9
+                    and type(c.record) is type(best.record)
                     and not isinstance(c.record, Passage) and _key(c.record) not in {_key(x.record) for x in chosen}
                     and check(ctx.k, q, c.record, c.coverage, c.hit.unit.text).ok):
                 chosen.append(c)
