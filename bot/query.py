@@ -74,7 +74,8 @@ class Query:
         return [p for t in self.topic_terms for p in t.split("_")]
 
 
-TOPIC_STOP = STOPWORDS - {"bao"}  # "báo"/"đảm bảo" are topics; "bao nhiêu" is removed as a phrase
+# "báo"/"đảm bảo" and "cuộc thi" are topics; "bao nhiêu" and "thì sao" are removed as phrases
+TOPIC_STOP = STOPWORDS - {"bao", "thi"}
 
 
 def _topic_units(words: list[str], exclude: set[str], vocab: Vocabulary, generic: frozenset[str]) -> list[str]:

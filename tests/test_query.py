@@ -1,0 +1,82 @@
+"""The typed query and follow-up resolution: pure functions, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue import resolve
+from bot.patterns import load_patterns
+from bot.query import parse_query
+from corpus.vocab import fold, load_vocabulary
+
+VOCAB = load_vocabulary()
+LEXICON = {fold(k): fold(v) for k, v in VOCAB.agency_alias.items()} | {
+    "so noi vu": "so noi vu", "cong an tinh": "cong an tinh", "so tai chinh": "so tai chinh"}
+PATTERNS = load_patterns()
+
+
+def q(text: str):
+    return parse_query(text, VOCAB, LEXICON)
+
+
+@pytest.mark.parametrize("intent", sorted(PATTERNS.examples))
+def test_each_intent_pattern_matches_its_example(intent):
+    assert PATTERNS.intents[intent].search(PATTERNS.examples[intent])
+
+
+def test_plan_number_and_date_are_slots_and_a_year_is_not_a_number():
+    assert q("Kế hoạch số 101/KH-UBND do ai ký?").plan_ref == "101/KH-UBND"
+    assert q("kế hoạch 2024 của Vĩnh Long").plan_ref == "" and q("kế hoạch 2024 của Vĩnh Long").year == 2024
+    assert q("kế hoạch ban hành ngày 02/4/2024").date_ref == "2/4/2024"
+
+
+def test_partner_and_context_agencies_are_not_the_subject():
+    partner = q("Cơ quan nào chuẩn bị thông tin phối hợp với Sở Tài chính?")
+    assert partner.partners == ["so tai chinh"] and partner.subject == ""
+    context = q("Ai chủ trì tuyên truyền cùng Công an tỉnh?")
+    assert context.subject == ""
+    subject = q("Sở Nội vụ phối hợp với Công an tỉnh làm gì?")
+    assert subject.subject == "so noi vu" and subject.partners == ["cong an tinh"]
+
+
+def test_who_asks_about_money_is_a_lead_question_and_amounts_are_budget():
+    assert q("Kinh phí do cơ quan nào tham mưu bố trí?").attribute == "lead"
+    assert q("Kinh phí cuộc thi là bao nhiêu?").attribute == "budget"
+
+
+def test_abbreviation_expansions_are_topic_words():
+    assert "hai_long" in q("SIPAS là gì?").topic_terms
+
+
+def test_speller_fixes_swapped_letters_only_into_known_words():
+    known = {"truyen", "tuyen"}
+
+    def fix(w: str) -> str:
+        return next((k for k in known if sorted(k) == sorted(w)), w)
+
+    assert "tuyen truyen" in parse_query("tuyên turyền", VOCAB, LEXICON, speller=fix).folded
+
+
+def test_message_slots_win_over_the_conversation():
+    prev = q("Ở Hà Tĩnh, ai chủ trì cuộc thi viết sáng kiến?")
+    new = resolve(q("kinh phi tuyen truyen cchc kien giang 2024"), prev)
+    assert new.provinces == ["Kiên Giang"] and new.inherited == [] and "sang_kien" not in new.topic_terms
+
+
+def test_empty_slots_are_inherited_and_marked():
+    prev = q("Ở Hà Tĩnh, ai chủ trì cuộc thi viết sáng kiến?")
+    new = resolve(q("Thời gian thực hiện khi nào?"), prev)
+    assert new.provinces == ["Hà Tĩnh"] and "sang_kien" in new.topic_terms
+    assert {"provinces", "topic"} <= set(new.inherited) and new.attribute == "timeline"
+
+
+def test_elliptic_follow_up_replaces_only_what_it_names():
+    prev = q("Ở Hà Tĩnh, ai chủ trì cuộc thi viết sáng kiến?")
+    new = resolve(q("Còn Vĩnh Long thì sao?"), prev)
+    assert new.provinces == ["Vĩnh Long"] and new.attribute == "lead" and "sang_kien" in new.topic_terms
+
+
+def test_that_agency_is_the_one_last_answered():
+    prev = q("Ở Hà Tĩnh, ai chủ trì cuộc thi viết sáng kiến?")
+    new = resolve(q("cơ quan đó còn làm gì?"), prev, prev_agency="so noi vu")
+    assert new.subject == "so noi vu" and "subject" in new.inherited
