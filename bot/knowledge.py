@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold, nfc
 from retrieval.index import HybridIndex
+from retrieval.text import word_set
 from retrieval.units import Unit
 
 Record = Plan | Task | Duty | Passage | Activity | Definition | LegalDoc
@@ -105,8 +106,7 @@ class Knowledge:
         cached = self._words.get(unit.uid)
         if cached is None:
             f = fold(unit.text)
-            seq = re.findall(r"[a-z0-9]+", f)
-            words = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+            words = word_set(f)
             words |= {v for w in list(words) if w in variants for v in variants[w]}
             cached = self._words[unit.uid] = (f, words)
         return cached

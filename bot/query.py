@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from bot.patterns import Patterns, load_patterns
 from corpus.vocab import Vocabulary, fold, nfc
-from retrieval.text import STOPWORDS, expand_abbreviations, has_diacritics
+from retrieval.text import STOPWORDS, bigrams, expand_abbreviations, has_diacritics
 
 # the attribute asked, most specific first: "phối hợp với ai" beats "ai"
 ATTRIBUTE_ORDER = ("definition", "corpus", "legal", "contact", "coordinators", "budget", "timeline", "place",
@@ -96,7 +96,7 @@ def _topic_units(words: list[str], exclude: set[str], vocab: Vocabulary, generic
     for run in runs:
         if len(run) == 1:
             out.append(run[0])
-        out += [f"{a}_{b}" for a, b in zip(run, run[1:], strict=False)]
+        out += bigrams(run)
     return list(dict.fromkeys(out))
 
 

@@ -19,6 +19,7 @@ from bot.query import Query, synonym_variants
 from corpus.records import Activity, Definition, Duty, Passage, Task
 from corpus.vocab import fold
 from retrieval.index import RRF_K, Hit
+from retrieval.text import word_set
 
 WEIGHTS_FILE = Path(__file__).parent / "data" / "ranker.json"
 FACTUAL = {"lead", "coordinators", "timeline", "budget", "count", "place"}
@@ -106,8 +107,7 @@ class Ranker:
                 f["duty_other"] = 1.0
         elif isinstance(r, Passage):
             f["passage_factual"] = float(factual)
-            seq = re.findall(r"[a-z0-9]+", fold(" ".join(r.heading[1:])))
-            heading = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+            heading = word_set(fold(" ".join(r.heading[1:])))
             terms = set(q.topic_terms) | q.synonym_terms
             if q.topic_terms:
                 f["passage_heading"] = min(1.0, sum(1 for t in terms if t in heading) / len(q.topic_terms))

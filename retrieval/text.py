@@ -49,6 +49,17 @@ def expand_abbreviations(text: str, vocab: Vocabulary) -> str:
     return text if not extra else f"{text} ({'; '.join(extra)})"
 
 
+def bigrams(words: list[str]) -> list[str]:
+    """Adjacent syllables joined ("muc", "tieu" -> "muc_tieu"): Vietnamese words are often two syllables."""
+    return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def word_set(folded: str) -> set[str]:
+    """The syllables and bigrams of a folded text: what topic units are matched against."""
+    seq = re.findall(r"[a-z0-9]+", folded)
+    return set(seq) | set(bigrams(seq))
+
+
 def syllables(text: str) -> list[str]:
     return _WORD.findall(fold(nfc(text)))
 
@@ -57,7 +68,7 @@ def terms(text: str) -> list[str]:
     """Index terms: content syllables plus adjacent-syllable bigrams (Vietnamese words are often two)."""
     syl = syllables(text)
     out = [s for s in syl if s not in STOPWORDS]
-    out += [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False) if not (a in STOPWORDS and b in STOPWORDS)]
+    out += [b for b in bigrams(syl) if not all(p in STOPWORDS for p in b.split("_"))]
     return out
 
 

@@ -55,9 +55,11 @@ class ProvinceList:
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         best: dict[str, Candidate] = {}
-        for c in ctx.candidates(q):
-            if not _topic_hit(q, c) or isinstance(c.record, Plan):
-                continue
+        cands = ctx.candidates(q)
+        top = max((c.coverage for c in cands), default=0.0)
+        for c in cands:
+            if not _topic_hit(q, c) or isinstance(c.record, Plan) or c.coverage < 0.8 * top:
+                continue  # a province counts when its record speaks of the subject about as fully as the best
             if "contest" in q.topics and not re.search(r"cuoc thi|hoi thi", fold(c.hit.unit.text)):
                 continue
             prov = plan_of(ctx.k, c.record).province or ""
@@ -65,8 +67,8 @@ class ProvinceList:
                 best[prov] = c
         if not best:
             return None
-        chosen = list(best.values())
-        provs = ", ".join(best)
+        chosen = sorted(best.values(), key=lambda c: (-c.coverage, -c.score))
+        provs = ", ".join(plan_of(ctx.k, c.record).province or "" for c in chosen)
         lines = [f"Có {len(best)} tỉnh: {provs}."]
         lines += [f"• {compose.plan_tag(plan_of(ctx.k, c.record))}{compose.short(render(c.record, q), 300)}"
                   for c in chosen]
