@@ -13,6 +13,7 @@ from bot.knowledge import Knowledge, Record, agency_key
 from bot.query import Query
 from corpus.records import Activity, Duty, Passage, Plan, Task
 from corpus.vocab import fold, nfc
+from retrieval.text import word_set
 
 SLOT_NAMES = {"timeline": "thời gian thực hiện", "budget": "kinh phí cụ thể", "coordinators": "cơ quan phối hợp",
               "place": "địa điểm", "count": "số lượng sản phẩm", "lead": "cơ quan chủ trì"}
@@ -105,6 +106,13 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
     words = set(fold(unit_text or _flat(r)).replace(",", " ").replace(".", " ").split())
     if q.quantity_noun and not all(w in words for w in q.quantity_noun.split()):
         return Verdict(False, f"không nêu số lượng “{q.quantity_noun}”")
+    if q.asked_noun:
+        noun = q.asked_noun.rstrip("?")
+        shown = noun.replace("_", " ")
+        if noun not in k.index.bm25.idf:  # no plan ever speaks of it
+            return Verdict(False, f"không nói về “{shown}”")
+        if q.asked_noun.endswith("?") and noun not in word_set(fold(unit_text or _flat(r))):
+            return Verdict(False, f"không nêu “{shown}” cho nội dung này")  # "cần những giấy tờ gì?"
     if q.topic_terms and coverage == 0 and not q.subject and not q.row:
         return Verdict(False, "không có nội dung về chủ đề này")
     return Verdict(True)
@@ -118,3 +126,4 @@ def _flat(r: Record) -> str:
     if isinstance(r, Activity):
         return f"{r.name} {r.product} {r.text}"
     return ""
+

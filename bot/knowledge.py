@@ -32,6 +32,7 @@ class Knowledge:
     _spellings: dict[str, set[str]] = field(default_factory=dict)
     _anagrams: dict[str, str] | None = None
     _raw: dict[str, str] = field(default_factory=dict)
+    _variants: dict[str, set[str]] | None = None
 
     def __post_init__(self) -> None:
         if not self.agency_lexicon:
@@ -100,6 +101,17 @@ class Knowledge:
             parts = [x.text for x in p.passages] + [f"{t.content} {t.product} {t.note}" for t in p.tasks]
             cached = self._raw[doc_id] = nfc(" ".join(" ".join(parts).split()))
         return cached
+
+    def variants(self) -> dict[str, set[str]]:
+        """Folded synonym units ("cuoc_thi" -> {"hoi_thi"}), from the vocabulary, computed once."""
+        if self._variants is None:
+            out: dict[str, set[str]] = {}
+            for group in self.vocab.synonyms:
+                keys = {"_".join(fold(w).split()) for w in group}
+                for key in keys:
+                    out.setdefault(key, set()).update(keys - {key})
+            self._variants = out
+        return self._variants
 
     def unit_words(self, unit: Unit, variants: dict[str, set[str]]) -> tuple[str, set[str]]:
         """Folded text and its words + bigrams (+ synonym variants) of a unit, computed once."""

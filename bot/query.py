@@ -46,6 +46,7 @@ class Query:
     asks_funding: bool = False  # where the money comes from
     asks_list: bool = False
     quantity_noun: str = ""  # "thí sinh" in "có bao nhiêu thí sinh"
+    asked_noun: str = ""  # "giay_to?" for "giấy tờ gì" (the record must name it), "doi_tuong" for "… nào"
     row: str = ""  # "mục 2.6"
     excluded: str = ""  # "Ngoài hội thi X, … còn …?": what the answer must not repeat (folded)
     in_domain: bool = True
@@ -179,6 +180,20 @@ def _partners(folded: str, spans: list[tuple[int, int, str]], markers: str) -> l
     return list(dict.fromkeys(out))
 
 
+_ASKED = re.compile(r"\b([a-z]+)\s+([a-z]+)\s+(?:gi|nao)\b")
+
+
+def _asked_noun(plain: str, pt: Patterns) -> str:
+    """The two-syllable noun a 'gì/nào' question asks for, unless it is a generic one (nhiệm vụ, cơ quan)."""
+    found = list(_ASKED.finditer(plain))
+    if not found:
+        return ""
+    a, b = found[-1].group(1), found[-1].group(2)
+    if a in pt.generic or a in STOPWORDS or b in STOPWORDS:
+        return ""
+    return f"{a}_{b}" + ("?" if found[-1].group(0).endswith("gi") else "")
+
+
 def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
                 patterns: Patterns | None = None, speller: Callable[[str], str] | None = None) -> Query:
     """``speller`` maps an unknown folded word to a known one ("turyen" -> "truyen"), or returns it."""
@@ -232,6 +247,7 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s[a-z]+)?)", plain)
     if m and not re.match(r"(tien|dong|kinh phi|lan|nam|thang|quy|gio|ngay|phan tram|%)", m.group(1)):
         q.quantity_noun = m.group(1)
+    q.asked_noun = _asked_noun(plain, pt)
     m = _ROW.search(folded)
     q.row = m.group(1) if m else ""
     q.refers_back = bool(pt.refers_back.search(plain))

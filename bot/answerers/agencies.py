@@ -149,8 +149,10 @@ class AggregateLeads:
                 for a in t.lead or ["(không ghi)"]:
                     counts[a] = counts.get(a, 0) + 1
             ranked = sorted(counts.items(), key=lambda x: -x[1])
-            desc = "; ".join(f"{a}: {n}/{len(pp.tasks)} nhiệm vụ" for a, n in ranked)
-            parts.append(f"{compose.plan_tag(pp.plan)}Cơ quan chủ trì các nhiệm vụ trong Phụ lục — {desc}.")
+            desc = "; ".join(f"{a}: {n}" for a, n in ranked)
+            rows = len({t.row for t in pp.tasks})
+            parts.append(f"{compose.plan_tag(pp.plan)}Phụ lục có {rows} mục ({len(pp.tasks)} dòng nhiệm vụ). "
+                         f"Cơ quan chủ trì (số dòng) — {desc}.")
             recs.append(pp.tasks[0])
         if not parts:
             return None

@@ -121,6 +121,8 @@ class PlanFacts:
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         ids = ctx.doc_ids
+        if len(ids) > 1 and not q.topic_terms and not q.plan_ref:
+            return self._each_plan(q, ctx)  # "ai ký kế hoạch?" with no province: every plan, one line each
         if len(ids) != 1:
             if q.provinces or not q.topic_terms:
                 return None
@@ -143,6 +145,14 @@ class PlanFacts:
                 text += f" Kế hoạch do {pp.plan.signer_title or ''} {pp.plan.signer} ký.".replace("  ", " ")
             return found(ctx.k, text, [pp.plan], found_flag=False)
         return found(ctx.k, compose.plan_facts(pp.plan, q.folded), [pp.plan])
+
+
+    @staticmethod
+    def _each_plan(q: Query, ctx: Ctx) -> Result | None:
+        plans = [pp.plan for pp in ctx.plans()]
+        lines = ["Câu hỏi chưa nêu tỉnh; thông tin của từng kế hoạch trong kho:"]
+        lines += [f"- {compose.plan_tag(p)}{compose.plan_facts(p, q.folded)}" for p in plans]
+        return found(ctx.k, "\n".join(lines), plans)
 
 
 class Contact:

@@ -114,6 +114,16 @@ class BestRecord:
                     and not isinstance(c.record, Passage) and _key(c.record) not in {_key(x.record) for x in chosen}
                     and check(ctx.k, q, c.record, c.coverage, c.hit.unit.text).ok):
                 chosen.append(c)
+        if ctx.docs is None and not q.subject:  # no province named: the same fact in other plans, one each
+            plans = {plan_of(ctx.k, x.record).doc_id for x in chosen}
+            for c in cands[:15]:
+                doc = plan_of(ctx.k, c.record).doc_id
+                if len(plans) >= 3 or doc in plans or isinstance(c.record, Passage | Plan):
+                    continue
+                if c.coverage >= best.coverage - 0.01 and best.score - c.score <= 0.15 * abs(best.score) \
+                        and check(ctx.k, q, c.record, c.coverage, c.hit.unit.text).ok:
+                    chosen.append(c)
+                    plans.add(doc)
         records = [c.record for c in chosen]
         tagged = [compose.plan_tag(plan_of(ctx.k, r)) + render(r, q) for r in records]
         text = tagged[0] if len(tagged) == 1 else "\n".join(f"• {t}" for t in tagged)
