@@ -11,6 +11,7 @@ import re
 
 from corpus.agencies import agencies_after, cut_name, split_agencies
 from corpus.records import Duty
+from corpus.sentences import sentences
 from corpus.structure import Part
 from corpus.vocab import Vocabulary, fold
 
@@ -52,13 +53,29 @@ def _clean_agency_phrase(phrase: str) -> tuple[str, bool]:
     return phrase.strip(" .:"), request
 
 
+ROLES = ("chủ trì", "phối hợp", "đề nghị", "thực hiện")
+
+
 def _role(text: str, request: bool) -> str:
+    """The block agency's role in one duty, read from the sentence, never assumed.
+
+    "Chủ trì, phối hợp …" or "… chủ trì …" (not "do X chủ trì") -> chủ trì; "Phối hợp …" or
+    "… phối hợp với X …" in a duty that does not lead -> phối hợp; a block headed "Đề nghị …" -> đề nghị;
+    anything else -> the neutral "thực hiện" (the agency carries it out; nobody said it leads).
+    """
     if request:
         return "đề nghị"
-    f = fold(text).lstrip("-+• ")
+    f = fold(text).lstrip("-+•– ")
+    if f.startswith("chu tri"):
+        return "chủ trì"
     if f.startswith("phoi hop"):
         return "phối hợp"
-    return "chủ trì"
+    i = f.find("chu tri")
+    if i > 0 and not re.search(r"\bdo\s+[^,;]{2,80}$", f[:i]):
+        return "chủ trì"
+    if "phoi hop" in f:
+        return "phối hợp"
+    return "thực hiện"
 
 
 def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[Duty], int, list[str]]:
@@ -93,15 +110,18 @@ def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[D
     return duties, len(part.items), closing
 
 
-_LEAD_SENTENCE = re.compile(r"([^.;]*?\bchủ trì\b[^.;]*)", re.I)
-
-
 def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: Vocabulary) -> list[Duty]:
-    """'Giao Giám đốc Sở Thông tin và Truyền thông chủ trì, phối hợp với …' -> a chủ trì Duty."""
+    """'Giao Giám đốc Sở Thông tin và Truyền thông chủ trì, phối hợp với …' -> a chủ trì Duty.
+
+    Sentences come from :func:`corpus.sentences.sentences` (bounded pieces): a scan for "chủ trì" over a
+    long unpunctuated line was quadratic (issue 13).
+    """
     out: list[Duty] = []
-    for m in _LEAD_SENTENCE.finditer(text):
-        sentence = m.group(1).strip()
-        before = sentence[: fold(sentence).find("chu tri")]
+    for sentence in sentences(text):
+        at = fold(sentence).find("chu tri")
+        if at < 0 or not re.search(r"\bchủ trì\b", sentence, re.I):
+            continue
+        before = sentence[:at]
         names = [n for n in _names_in(before, vocab)]
         if not names:
             continue
