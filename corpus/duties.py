@@ -8,6 +8,7 @@ agencies ("12. Đề nghị Báo Ấp Bắc, Đài Phát thanh và Truyền hìn
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from corpus.agencies import agencies_after, cut_name, split_agencies
 from corpus.records import Duty
@@ -22,7 +23,7 @@ _VERBS = (
 )
 _REQUEST = re.compile(r"^\s*Đề nghị\s+", re.I)
 _CLOSING = re.compile(r"^(Trên đây|Yêu cầu|Trong quá trình|Quá trình thực hiện)", re.I)
-_SUBITEM = re.compile(r"^(?:[a-zđ]\)|[-+•–])\s*")
+_SUBITEM = re.compile(r"^(?:[a-zđ]\)|\d{1,2}(?:\.\d{1,2})+\.?|[-+•–])\s*")
 
 
 def is_implementation_part(part: Part) -> bool:
@@ -41,6 +42,8 @@ def _agency_heading(text: str) -> tuple[str, str]:
     cut = min((i for v in _VERBS if (i := low.find(" " + v + " ", 3)) > 0), default=-1)
     if cut > 0:
         return t[:cut], t
+    if len(t) <= 400 and not t.endswith("."):  # a long list of agencies, no duty on the line
+        return t, ""
     return t[:80], t
 
 
@@ -56,7 +59,7 @@ def _clean_agency_phrase(phrase: str) -> tuple[str, bool]:
 ROLES = ("chủ trì", "phối hợp", "đề nghị", "thực hiện")
 
 
-def _role(text: str, request: bool) -> str:
+def role_of(text: str, request: bool) -> str:
     """The block agency's role in one duty, read from the sentence, never assumed.
 
     "Chủ trì, phối hợp …" or "… chủ trì …" (not "do X chủ trì") -> chủ trì; "Phối hợp …" or
@@ -78,34 +81,49 @@ def _role(text: str, request: bool) -> str:
     return "thực hiện"
 
 
-def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[Duty], int, list[str]]:
-    """Duties of every agency block in the implementation part; also the closing paragraphs."""
-    duties: list[Duty] = []
+@dataclass
+class AgencyBlock:
+    """One numbered block of "Tổ chức thực hiện": its agencies and the duty paragraphs under it."""
+
+    agencies: list[str]
+    request: bool  # headed "Đề nghị …" (bodies outside the province's administration)
+    where: str
+    texts: list[tuple[str, int]]  # (duty text with its bullet/letter stripped, line)
+
+
+def agency_blocks(part: Part, vocab: Vocabulary) -> tuple[list[AgencyBlock], list[str]]:
+    """The agency blocks of an implementation part, and its closing paragraphs ("Trên đây là …")."""
+    blocks: list[AgencyBlock] = []
     closing: list[str] = []
     for item in part.items:
         phrase, same_line = _agency_heading(item.text)
         phrase, request = _clean_agency_phrase(phrase)
         agencies = split_agencies(phrase, vocab) or [phrase]
-        where = f"{part.heading} › {item.number}. {phrase}"
         texts: list[tuple[str, int]] = []
         if same_line:
             texts.append((same_line, item.line))
         for p in item.body:
-            if _CLOSING.match(p.text):
-                closing.append(p.text)
-                continue
-            if closing:
+            if closing or _CLOSING.match(p.text):
                 closing.append(p.text)
                 continue
             texts.append((p.text, p.line))
         if not texts:
             texts.append((item.text, item.line))
-        for agency in agencies:
-            for text, line in texts:
-                body = _SUBITEM.sub("", text).strip()
+        texts = [(_SUBITEM.sub("", t).strip(), line) for t, line in texts]
+        blocks.append(AgencyBlock(agencies, request, f"{part.heading} › {item.number}. {phrase}", texts))
+    return blocks, closing
+
+
+def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[Duty], int, list[str]]:
+    """Duties of every agency block in the implementation part; also the closing paragraphs."""
+    duties: list[Duty] = []
+    blocks, closing = agency_blocks(part, vocab)
+    for b in blocks:
+        for agency in b.agencies:
+            for body, line in b.texts:
                 duties.append(
-                    Duty(doc_id=doc_id, agency=agency, role=_role(body, request), text=body,
-                         coordinators=agencies_after(body, "phối hợp với", vocab), where=where, line=line)
+                    Duty(doc_id=doc_id, agency=agency, role=role_of(body, b.request), text=body,
+                         coordinators=agencies_after(body, "phối hợp với", vocab), where=b.where, line=line)
                 )
     return duties, len(part.items), closing
 
@@ -122,7 +140,7 @@ def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: 
         if at < 0 or not re.search(r"\bchủ trì\b", sentence, re.I):
             continue
         before = sentence[:at]
-        names = [n for n in _names_in(before, vocab)]
+        names = [n for n in names_in(before, vocab)]
         if not names:
             continue
         out.append(Duty(doc_id=doc_id, agency=names[-1], role="chủ trì", text=sentence,
@@ -130,7 +148,7 @@ def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: 
     return out
 
 
-def _names_in(text: str, vocab: Vocabulary) -> list[str]:
+def names_in(text: str, vocab: Vocabulary) -> list[str]:
     found: list[tuple[int, str]] = []
     for start in vocab.agency_starts:
         for m in re.finditer(r"\b" + re.escape(start) + r"\s", text):

@@ -22,6 +22,8 @@ class Plan(BaseModel):
     signer_title: str | None = None
     legal_bases: list[str] = Field(default_factory=list)
     appendix_total: int | None = None
+    budget_total: int | None = None  # stated in the "Kinh phí" part ("tổng 850 triệu đồng"), when written
+    funding: str = ""  # "nguồn ngân sách tỉnh", from the "Kinh phí" part
     contacts: list[str] = Field(default_factory=list)
 
     def label(self) -> str:

@@ -88,3 +88,10 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
         abbreviations={k: v for k, v in ab.items() if not k.startswith("_")},
         synonyms=synonyms,
     )
+
+
+@lru_cache(maxsize=4)
+def prose_words(data_dir: str | None = None) -> dict:
+    """Word lists for reading activities, definitions and cited documents in prose (``data/prose.json``)."""
+    d = Path(data_dir) if data_dir else DATA_DIR
+    return json.loads((d / "prose.json").read_text(encoding="utf-8"))
