@@ -108,6 +108,7 @@ class _Builder:
         self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
         self.total: int | None = None
         self.group, self.label = "", ""
+        self.group_label, self.group_budget = "", None  # "I", its subtotal as written on the group row
         self.unit = 1  # "Kinh phí (triệu đồng)" in the header: cells are in millions
 
     def add(self, fields: dict[str, str], row_label: str, line: int) -> None:
@@ -130,6 +131,7 @@ class _Builder:
             lead=split_agencies(f.get("lead", ""), self.vocab),
             coordinators=split_agencies(f.get("coord", ""), self.vocab),
             timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
+            group_label=self.group_label, group_budget=self.group_budget,
         )
 
 
@@ -170,6 +172,8 @@ def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, 
     fields = {k: _cell(row, cols, k) for k in cols if k != "stt"}
     stt = _cell(row, cols, "stt") if "stt" in cols else ""
     first = fold(next((c for c in row if c.strip()), "")).strip()
+    if first in ("cong", "cong:", "cong nhom", "tieu ket"):  # a group's subtotal row: not the grand total
+        return
     if first.startswith("tong") and len(first) < 200:
         money = parse_money(fields.get("budget", ""), b.unit) or _money_in(first)
         if money:
@@ -184,7 +188,8 @@ def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, 
     detail = any(fields.get(k) for k in ("lead", "coord", "time", "product"))
     if m and not detail:
         name = (m.group(2) or fields.get("content", "")).strip()
-        b.group, b.label = name, m.group(1)
+        b.group, b.label, b.group_label = name, m.group(1), m.group(1)
+        b.group_budget = parse_money(fields.get("budget", ""), b.unit) if fields.get("budget") else None
         return
     if m:
         label = m.group(1)

@@ -20,6 +20,9 @@ _ATTACHED = re.compile(
     r"(?:\s+ngày\s+(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4}))?",
     re.I,
 )
+_DECISION = re.compile(
+    r"Quyết định\s+số\s*(\d+)\s*/\s*(QĐ-[\wĐđ\-]+)(?:\s+ngày\s+(\d{1,2})\s*(?:tháng|/)\s*(\d{1,2})\s*(?:năm|/)\s*(\d{4}))?"
+    r"[^;]{0,120}?\bban hành\s+(?:kèm theo\s+)?Kế hoạch", re.I)
 _PLACE_DATE = re.compile(
     r"^([^\d,]{2,40}),\s*ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})?\s*năm\s+(\d{4})", re.I
 )
@@ -100,8 +103,19 @@ def _number_and_date(plan: Plan, head: list[Paragraph], warnings: list[str]) -> 
         if m and m.group(2) and m.group(3):
             plan.date = f"{m.group(2)}/{m.group(3)}/{m.group(4)}"
             break
+    if plan.number and "/QĐ-" in plan.number:  # a decision that attaches its plan
+        plan.doc_type = "Quyết định"
     if plan.number and plan.date:
         return
+    for p in head:
+        if _BASIS_START.match(p.text.strip()):
+            continue  # "Thực hiện Quyết định số … ban hành Kế hoạch …" is a basis, not this plan
+        m = _DECISION.search(p.text[:1000])
+        if m and not plan.number:
+            plan.number, plan.doc_type = f"{m.group(1)}/{m.group(2)}", "Quyết định"
+            if not plan.date and m.group(3):
+                plan.date = f"{m.group(3)}/{m.group(4)}/{m.group(5)}"
+            break
     for p in head:
         m = _ATTACHED.search(p.text)
         if m and m.group(2):

@@ -52,6 +52,8 @@ class Task(BaseModel):
     note: str = ""
     group: str = ""
     line: int = 0
+    group_label: str = ""  # the group row's own number ("I", "2") when rows are grouped
+    group_budget: int | None = None  # the subtotal written on the group row (VND), not the grand total
 
     @property
     def where(self) -> str:
