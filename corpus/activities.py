@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from corpus.agencies import agencies_after, split_agencies
 from corpus.duties import agency_blocks, is_implementation_part, names_in, role_of
-from corpus.facts import labelled, read_facts
+from corpus.facts import Facts, labelled, read_facts
 from corpus.records import Activity
 from corpus.sentences import chop, sentences
 from corpus.structure import Outline, Part
@@ -25,11 +25,13 @@ _HEAD = re.compile(r"^(?:[a-zđ][).]|\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s*")
 _BULLET = re.compile(r"^[-+•–]\s*")
 _NAME_END = re.compile(
     r"\s+(?:do|tại|trên|vào|nhằm|để|theo|với sự|phối hợp|từ ngày|trước ngày|hoàn thành|thời gian|dành cho|"
-    r"trong (?:quý|tháng|thời gian|năm)|quý [IV]|tháng \d)\b|\s*[;:(]|\.\s|\.$", re.I)
+    r"trong (?:quý|tháng|thời gian|năm)|quý [IV]|tháng \d)\b|\n|\s*[;:(]|\.\s|\.$", re.I)
 _COMMA = re.compile(r",\s")
 _CITATION_START = re.compile(r"^(?:Quyết định|Nghị định|Nghị quyết|Kế hoạch|Công văn|Thông tư|Chỉ thị|Luật|Hướng dẫn|"
                              r"Văn bản|Tờ trình|Theo)\b[^,;]{0,12}\bsố\b")
 NAME_CHARS = 160
+UNIT_CHARS = 4000
+MAX_EVENTS = 12
 
 
 @dataclass
@@ -93,7 +95,7 @@ def _group(paras: list[tuple[str, int]]) -> list[tuple[str, int]]:
         bare = _BULLET.sub("", text)
         if out and labelled(bare):
             prev, pline = out[-1]
-            out[-1] = (f"{prev.rstrip(' .;')}; {bare}", pline)
+            out[-1] = (f"{prev.rstrip(' .;')}\n{bare}", pline)
             continue
         out.append((_HEAD.sub("", bare).strip(), line))
     return out
@@ -109,21 +111,23 @@ def _kind(text: str) -> str:
 
 
 def _activities(u: _Unit, doc_id: str, vocab: Vocabulary) -> list[Activity]:
-    text = u.text
+    text = u.text[:UNIT_CHARS]  # a real item is far shorter; a hostile one must not cost more
     if not text or len(text) < 12 or _CITATION_START.match(text):  # a footnote citing a document
         return []
     contest, event, _ = _kind_patterns()
-    clauses = [c for c in sentences(text) if contest.search(c) or event.search(c)]
+    clauses = [c for c in sentences(text) if contest.search(c) or event.search(c)][:MAX_EVENTS]
+    wide = read_facts(text)
     if len(clauses) >= 2 and not _label_name(text):
-        return [a for c in clauses if (a := _one(c, u, doc_id, vocab, whole=text))]
-    a = _one(text, u, doc_id, vocab, whole=text)
+        return [a for c in clauses if (a := _one(c, u, doc_id, vocab, text, wide))]
+    a = _one(text, u, doc_id, vocab, text, wide)
     return [a] if a else []
 
 
 def _label_name(text: str) -> str:
     """'Cuộc thi X: do …' -> 'Cuộc thi X' (a name written before a colon, not a field label or a verb)."""
-    head, sep, rest = text.partition(":")
-    if not sep or not rest.strip() or len(head) > NAME_CHARS or labelled(text):
+    first = re.split(r"[;\n]", text, maxsplit=1)[0]
+    head, sep, rest = first.partition(":")
+    if not sep or not rest.strip() or len(head) > NAME_CHARS or labelled(first):
         return ""
     f = fold(head)
     if f.startswith(("chu tri", "phoi hop", "de nghi", "giao", "cac ", "gom", "bao gom")) or len(head.split()) < 2:
@@ -163,11 +167,10 @@ def _starts_with_agency(text: str) -> bool:
     return any(text.startswith(s + " ") for s in load_vocabulary().agency_starts) or text.startswith("Các ")
 
 
-def _one(clause: str, u: _Unit, doc_id: str, vocab: Vocabulary, whole: str) -> Activity | None:
+def _one(clause: str, u: _Unit, doc_id: str, vocab: Vocabulary, whole: str, wide: Facts) -> Activity | None:
     kind = _kind(clause)
-    facts = read_facts(whole if clause is whole else clause)
+    facts = wide if clause is whole else read_facts(clause)
     if clause is not whole:  # one of several events in a unit: unit-wide facts fill what the clause lacks
-        wide = read_facts(whole)
         facts.time = facts.time or wide.time
         facts.funding = facts.funding or wide.funding
     lead, coordinators, explicit = _roles(clause if clause is not whole else whole, u, vocab)
@@ -190,7 +193,7 @@ def _roles(text: str, u: _Unit, vocab: Vocabulary) -> tuple[list[str], list[str]
     lead: list[str] = []
     coord: list[str] = []
     explicit = False
-    for piece in sentences(text):
+    for piece in text.split("\n"):  # "- Cơ quan phối hợp: A; B" lines joined by _group
         lab = labelled(piece)
         if lab and lab[0] in ("lead", "coordinators"):
             (lead if lab[0] == "lead" else coord).extend(split_agencies(lab[1], vocab))

@@ -17,7 +17,7 @@ _NOT_A_PLACE = ("quy dinh", "ban hanh", "neu", "theo", "ghi")
 _DOC_AFTER = re.compile(r"(?:Quyết định|Nghị định|Nghị quyết|Kế hoạch|Công văn|Tờ trình|Thông tư|Chỉ thị|Luật|Điều|"
                         r"khoản|điểm|mục|Mục|Phụ lục|văn bản)\b")
 _END = (r"(?=\s+(?:vào|trong|từ|thời gian|nhằm|để|theo|với|do|khi|hoàn thành|trước ngày|cho|đến|và các|phối hợp)\b"
-        r"|\s*[;,.()]|\s*$)")
+        r"|\s*[;,.():]|\s*$)")
 
 _TIMES = [re.compile(p, re.I) for p in (
     r"\bthời (?:gian|hạn)(?: thực hiện| tổ chức| dự kiến| hoàn thành)?\s*:\s*([^;.()]{3,80})",
@@ -55,7 +55,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     nouns = "|".join(re.escape(n) for n in sorted(w["product_nouns"], key=len, reverse=True))
     place_at = re.compile(r"\btại\s+([^;,.()]{3,100}?)" + _END)
     place_on = re.compile(r"\btrên\s+((?:" + heads + r")\b[^;.()]{0,100}?)" + _END)
-    product = re.compile(r"(?<![\d/.])\b(\d{1,4}(?:\.\d{3})*)\s+((?:" + nouns + r")\b[^;,.()]{0,80}?)" + _END, re.I)
+    product = re.compile(r"(?<![\d/.])\b(\d{1,4}(?:\.\d{3})*)\s+((?:" + nouns + r")\b[^;,.():]{0,80}?)" + _END, re.I)
     return place_at, place_on, product
 
 

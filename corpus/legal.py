@@ -58,8 +58,8 @@ def _title_after(rest: str) -> str:
     m = _TITLE_START.match(rest)
     if not m:
         return ""
-    title = re.split(r";|\.\s|\.$|,\s+(?=(?:Quyết định|Nghị quyết|Nghị định|Kế hoạch|Chỉ thị|Thông tư|Công văn|"
-                     r"Luật)\b)|\s+và\s+(?=(?:Quyết định|Nghị quyết|Nghị định|Kế hoạch|Chỉ thị|Thông tư|Công văn)\s+số)",
+    kinds = r"(?:Quyết định|Nghị quyết|Nghị định|Kế hoạch|Chỉ thị|Thông tư|Công văn|Luật)"
+    title = re.split(r";|\.\s|\.$|,\s+(?=" + kinds + r"\b)|\s+và\s+(?=" + kinds + r"\s+số)",
                      rest[m.start(1):], maxsplit=1)[0]
     return title.strip(" ,.")[:300]
 
@@ -89,7 +89,8 @@ def legal_in(paras: list[tuple[Paragraph, str, bool]], doc_id: str) -> list[Lega
                 for m in _LAW.finditer(piece):
                     title = m.group(1).strip()
                     date = f"{m.group(2)}/{m.group(3)}/{m.group(4)}" if m.group(2) else ""
-                    found.append(LegalDoc(doc_id=doc_id, kind=title.split()[0] if title.startswith("Luật") else "Bộ luật",
+                    kind = "Luật" if title.startswith("Luật") else "Bộ luật"
+                    found.append(LegalDoc(doc_id=doc_id, kind=kind,
                                           title=title, date=date, issuer="Quốc hội", text=title, basis=True,
                                           where=where, line=p.line))
             for d in found:

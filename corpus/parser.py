@@ -8,9 +8,9 @@ from __future__ import annotations
 from corpus.activities import activities_from_outline
 from corpus.appendix import parse_tables
 from corpus.definitions import definitions_in
-from corpus.facts import read_facts
 from corpus.document import Document, Paragraph
 from corpus.duties import duties_from_part, duties_from_sentences, is_implementation_part
+from corpus.facts import read_facts
 from corpus.header import detect_plan, missing_metadata
 from corpus.legal import legal_in
 from corpus.records import Duty, ParsedPlan, Passage

@@ -86,11 +86,13 @@ def _is_heading(text: str) -> bool:
 
 
 def is_closing_marker(text: str) -> bool:
-    f = fold(text).strip(" :*")
+    f = fold(text[:40]).strip(" :*")
     return f.startswith("noi nhan")
 
 
 def is_appendix_marker(text: str) -> bool:
+    if len(text) > 60:
+        return False
     f = fold(text).strip(" :*")
     return f in ("phu luc", "phu luc kem theo") or bool(re.fullmatch(r"phu luc\s+[ivx\d]+\.?", f))
 
