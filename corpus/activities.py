@@ -175,10 +175,11 @@ def _one(clause: str, u: _Unit, doc_id: str, vocab: Vocabulary, whole: str, wide
         facts.funding = facts.funding or wide.funding
     lead, coordinators, explicit = _roles(clause if clause is not whole else whole, u, vocab)
     stated = explicit or facts.time or facts.place or facts.product or facts.budget is not None
-    if (kind == "activity" or not u.agencies) and not stated:  # a topic, not an activity
-        return None
-    if not lead and not u.agencies and kind == "activity" and not (facts.time or facts.budget is not None):
-        return None
+    dated = bool(re.search(r"\d|quý", facts.time))  # "thường xuyên", "hằng tháng" date nothing
+    if u.agencies and kind == "activity" and not stated:
+        return None  # a duty like any other: the Duty record has it
+    if not u.agencies and not (explicit or dated or facts.budget is not None):
+        return None  # a topic or a form of communication in "Nội dung, hình thức", not an activity
     name = _name(clause)
     if len(name.split()) < 2:
         return None

@@ -20,7 +20,7 @@ _NUMBER = r"(\d{1,5}(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&\-/]{0,30}|\d{1,5}/\d{4}/
 _DATE = (r"(?:\s*,)?\s+ngày\s+(\d{1,2})\s*(?:tháng\s*|/|-)\s*(\d{1,2})\s*(?:năm\s*|/|-)\s*(\d{4})")
 _TITLE_START = re.compile(r"^\s*,?\s*(về việc|về|ban hành|quy định|phê duyệt|hướng dẫn|sửa đổi)\b", re.I)
 _ISSUER = re.compile(r"^\s*,?\s*của\s+(.{3,120}?)(?=\s+(?:về việc|về|ban hành|quy định|phê duyệt|hướng dẫn|sửa đổi|"
-                     r"khóa|tại|và|đã|nhằm|trong|tiếp tục|đẩy mạnh|triển khai|thực hiện|để|giai đoạn)\b|[,;.(]|$)")
+                     r"khóa|tại|và|đã|nhằm|trong|tiếp tục|đẩy mạnh|triển khai|thực hiện|để|giai đoạn)\b|[,;.()]|$)")
 
 
 @lru_cache(maxsize=2)

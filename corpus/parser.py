@@ -49,7 +49,7 @@ def parse_document(doc: Document, doc_id: str, vocab: Vocabulary | None = None,
     activities = activities_from_outline(outline, doc_id, vocab)
     located = _located(outline)
     definitions = definitions_in([(p, w) for p, w, _h in located], doc_id)
-    legal_docs = legal_in(located, doc_id)
+    legal_docs = [d for d in legal_in(located, doc_id) if not plan.number or d.number != plan.number]
     _plan_budget(plan, outline)
     if not outline.parts:
         warnings.append("Không tìm thấy các phần đánh số La Mã (I., II., …): văn bản có thể không phải kế hoạch.")

@@ -150,3 +150,51 @@ def test_docx_and_pdf_renditions_parse_to_the_same_records(prefix, fmt):
         pytest.skip(str(exc))
     again = parse_document(load_bytes(data, f"plan.{fmt}"), prefix)
     assert _facts(again) == _facts(parse_document(original, prefix))
+
+
+def test_contests_in_agency_blocks_become_activities_with_lead_and_coordinators(all_plans):
+    acts = {a.name: a for a in all_plans["000"].activities}
+    reform = acts["Cuộc thi tìm hiểu về cải cách hành chính năm 2024"]
+    assert reform.kind == "contest" and reform.lead == ["Sở Nội vụ"]
+    assert {"Sở Thông tin và Truyền thông", "Công an tỉnh", "Báo Ấp Bắc"} <= set(reform.coordinators)
+    digital = acts["Cuộc thi tìm hiểu về công tác chuyển đổi số"]
+    assert digital.lead == ["Sở Thông tin và Truyền thông"] and "Sở Nội vụ" in digital.coordinators
+    vl = next(a for a in all_plans["003"].activities if a.kind == "contest")
+    assert vl.lead == ["Sở Thông tin và Truyền thông"] and "Chuyển đổi số" in vl.name
+    deadline = next(a for a in all_plans["003"].activities if a.time.startswith("trước ngày"))
+    assert deadline.time == "trước ngày 16/01/2024"
+
+
+def test_terms_spelled_out_in_the_plans_become_definitions(all_plans):
+    vl = {d.term: d.expansion for d in all_plans["003"].definitions}
+    assert vl["SIPAS"] == ("Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính "
+                           "nhà nước")
+    assert vl["PAPI"] == "Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh"
+    assert vl["PAR INDEX"] == "Chỉ số CCHC" and vl["CCHC"] == "Cải cách hành chính"
+    ht = {d.term: d.expansion for d in all_plans["002"].definitions}
+    assert ht["PCI"] == "Chỉ số năng lực cạnh tranh cấp tỉnh"
+    assert ht["DDCI"].startswith("Chỉ số đánh giá năng lực cạnh tranh")
+    assert not all_plans["004"].definitions  # nothing spelled out, nothing invented
+
+
+def test_legal_bases_and_cited_documents_are_listed_with_kind_number_date_issuer(all_plans):
+    tg = all_plans["000"].legal_docs
+    bases = [(d.kind, d.number, d.date, d.issuer) for d in tg if d.basis]
+    assert bases == [("Quyết định", "35/QĐ-BNV", "22/01/2024", "Bộ trưởng Bộ Nội vụ"),
+                     ("Quyết định", "35/QĐ-UBND", "11/01/2024", "Ủy ban nhân dân tỉnh")]
+    cited = {d.number: d for d in tg if not d.basis}
+    assert cited["61/2018/NĐ-CP"].kind == "Nghị định" and cited["61/2018/NĐ-CP"].issuer == "Chính phủ"
+    assert cited["72-QĐ/TW"].issuer == "Ban Chấp hành Trung ương"
+    vl = [d for d in all_plans["003"].legal_docs if d.basis]
+    assert vl[0].kind == "Luật" and vl[0].title == "Luật Tổ chức chính quyền địa phương"
+    assert "3060/QĐ-UBND" not in {d.number for d in all_plans["003"].legal_docs}  # the plan itself
+    assert all_plans["003"].plan.doc_type == "Quyết định"
+
+
+def test_duty_role_is_read_from_the_sentence_not_assumed(all_plans):
+    duties = all_plans["000"].duties
+    health = next(d for d in duties if d.agency == "Sở Y tế")
+    assert health.role == "thực hiện"  # "Nâng cao chất lượng dịch vụ y tế công …": nobody said it leads
+    police = next(d for d in duties if d.agency == "Công an tỉnh")
+    assert police.role == "chủ trì"
+    assert {d.role for d in duties} <= {"chủ trì", "phối hợp", "đề nghị", "thực hiện"}
