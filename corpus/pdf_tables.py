@@ -128,14 +128,24 @@ def find_header(lines: list[Line], i: int, rules: list[Rules]) -> Header | None:
                 break
             band.append(nxt)
     cells = _cluster(sorted((f for b in band for f in b.frags), key=lambda f: f.x), ln, page_rules, ruled)
-    if len(cells) < 3 or not _STT.match(cells[0].text.strip()):
+    if len(cells) < 3:
         return None
+    if not _STT.match(cells[0].text.strip()) and not (ruled and _named_columns(cells)):
+        return None  # without STT leftmost, only a ruled grid whose header names the task columns
     text, prev = " ".join(b.text for b in band), band[-1]
     for nxt in [] if ruled else lines[i + 1 : i + 4]:  # unruled header cells may wrap
         if nxt.page != ln.page or prev.y - nxt.y > 1.8 * ln.size:
             break
         text, prev = f"{text} {nxt.text}", nxt
     return Header(cells, len(band), ruled) if any(k in text.lower() for k in _KEYWORDS) else None
+
+
+def _named_columns(cells: list[Frag]) -> bool:
+    """A header naming what a task table holds ("Nội dung", "Cơ quan chủ trì", …) in at least 3 cells."""
+    from corpus.appendix import map_columns
+
+    cols = map_columns([c.text for c in cells])
+    return "lead" in cols and ("content" in cols or "product" in cols) and len(cols) >= 3
 
 
 def _cluster(frags: list[Frag], ln: Line, rules: Rules, ruled: bool) -> list[Frag]:

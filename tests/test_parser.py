@@ -198,3 +198,17 @@ def test_duty_role_is_read_from_the_sentence_not_assumed(all_plans):
     police = next(d for d in duties if d.agency == "Công an tỉnh")
     assert police.role == "chủ trì"
     assert {d.role for d in duties} <= {"chủ trì", "phối hợp", "đề nghị", "thực hiện"}
+
+
+def test_two_level_header_keeps_lead_and_coordinator_sub_columns_apart():
+    from corpus.document import Document, Table
+
+    header = ["STT", "Nội dung", "Cơ quan thực hiện", "", "Thời gian", "Kinh phí (triệu đồng)"]
+    sub = ["", "", "Chủ trì", "Phối hợp", "", ""]
+    rows = [header, sub, ["1", "Hội thi tìm hiểu", "Sở Nội vụ", "Tỉnh đoàn", "Quý III", "185"],
+            header, sub, ["2", "Phóng sự", "Sở Tư pháp", "Sở Nội vụ", "Quý II", "40"],
+            ["", "Tổng cộng", "", "", "", "225"]]
+    r = parse_document(Document(blocks=[Table(rows=rows, line=1)]), "two-level")
+    assert [(t.row, t.lead, t.coordinators, t.budget) for t in r.tasks] == [
+        ("1", ["Sở Nội vụ"], ["Tỉnh đoàn"], 185_000_000), ("2", ["Sở Tư pháp"], ["Sở Nội vụ"], 40_000_000)]
+    assert r.plan.appendix_total == 225_000_000 and not [w for w in r.warnings if "Tổng" in w]
