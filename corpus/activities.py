@@ -202,7 +202,7 @@ def _roles(text: str, u: _Unit, vocab: Vocabulary) -> tuple[list[str], list[str]
     f = fold(text)
     at = f.find("chu tri")
     if at > 0:
-        segment = re.split(r"[,;:]|\bdo\b", text[max(0, at - 200):at])[-1]
+        segment = re.split(r"[,;:\n]|\bdo\b", text[max(0, at - 200):at])[-1]
         named = names_in(segment, vocab)
         if named:
             lead.append(named[0])

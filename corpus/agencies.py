@@ -158,6 +158,27 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
             kept.append(w)
         else:
             break
+    head = next((h for h in vocab.descriptive_heads if piece.startswith(h + " ")), "")
+    if head and len(head.split()) < len(kept) < len(words):  # "Trung tâm Hỗ trợ …", not "Hội thi …"
+        kept = _descriptive(words, len(kept), vocab)
     while kept and kept[-1] in {"và", "-", "&", "của"}:
         kept.pop()
     return " ".join(kept) if len(kept) >= 2 else None
+
+
+def _descriptive(words: list[str], start: int, vocab: Vocabulary) -> list[str]:
+    """'Trung tâm Hỗ trợ phát triển doanh nghiệp tỉnh tổ chức …': lower-case words continue such a name
+    until a verb or a preposition (``name_stops``), at most 14 words."""
+    stops = {tuple(s.split()) for s in vocab.name_stops}
+    longest = max((len(s) for s in stops), default=1)
+    kept = words[:start]
+    i = start
+    while i < len(words) and len(kept) < 14:
+        w = words[i]
+        if any(tuple(words[i:i + n]) in stops for n in range(1, longest + 1)) and not w[:1].isupper():
+            break
+        kept.append(w.rstrip(",.;:"))
+        if w[-1:] in ",.;:":
+            break
+        i += 1
+    return kept

@@ -53,6 +53,8 @@ class Vocabulary:
     agency_starts: list[str]
     abbreviations: dict[str, str]
     synonyms: list[list[str]] = field(default_factory=list)
+    descriptive_heads: list[str] = field(default_factory=list)  # "Trung tâm Hỗ trợ phát triển doanh nghiệp …"
+    name_stops: list[str] = field(default_factory=list)  # lower-case words where such a name ends
     merger_date: str = "01/7/2025"
     _province_folded: dict[str, str] = field(default_factory=dict)
 
@@ -103,6 +105,8 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
         agency_starts=ag["starts"],
         abbreviations={k: v for k, v in ab.items() if not k.startswith("_")},
         synonyms=synonyms,
+        descriptive_heads=ag.get("descriptive_heads", []),
+        name_stops=ag.get("name_stops", []),
     )
 
 

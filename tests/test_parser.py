@@ -212,3 +212,13 @@ def test_two_level_header_keeps_lead_and_coordinator_sub_columns_apart():
     assert [(t.row, t.lead, t.coordinators, t.budget) for t in r.tasks] == [
         ("1", ["Sở Nội vụ"], ["Tỉnh đoàn"], 185_000_000), ("2", ["Sở Tư pháp"], ["Sở Nội vụ"], 40_000_000)]
     assert r.plan.appendix_total == 225_000_000 and not [w for w in r.warnings if "Tổng" in w]
+
+
+def test_long_unknown_agency_names_in_prose_are_not_cut_after_two_words():
+    from corpus.agencies import agencies_after
+    from corpus.vocab import load_vocabulary
+
+    v = load_vocabulary()
+    text = "Phối hợp với Trung tâm Hỗ trợ phát triển doanh nghiệp tỉnh và Sở Tư pháp tổ chức hội nghị đối thoại"
+    assert agencies_after(text, "phối hợp với", v) == ["Trung tâm Hỗ trợ phát triển doanh nghiệp tỉnh", "Sở Tư pháp"]
+    assert agencies_after("phối hợp với Hội thi tuyên truyền viên giỏi", "phối hợp với", v) == []
