@@ -149,8 +149,10 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
     if best:
         return piece[: len(best)]
     words = piece.split()
-    kept = [words[0]]
-    for i, w in enumerate(words[1:], start=1):
+    head = next((h for h in vocab.descriptive_heads if piece.startswith(h + " ")), "")
+    first = len(head.split()) if head else 1  # "Trung tâm" is one head, its "tâm" no end of the name
+    kept = words[:first]
+    for i, w in enumerate(words[first:], start=first):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if w[:1].isupper() or w[:1].isdigit():
             kept.append(w)
@@ -158,8 +160,7 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
             kept.append(w)
         else:
             break
-    head = next((h for h in vocab.descriptive_heads if piece.startswith(h + " ")), "")
-    if head and len(head.split()) < len(kept) < len(words):  # "Trung tâm Hỗ trợ …", not "Hội thi …"
+    if head and first < len(kept) < len(words):  # "Trung tâm Hỗ trợ …", not "Hội thi …"
         kept = _descriptive(words, len(kept), vocab)
     while kept and kept[-1] in {"và", "-", "&", "của"}:
         kept.pop()
