@@ -23,6 +23,27 @@ def _protected_names(vocab: Vocabulary) -> list[str]:
     return sorted((n for n in names if ("," in n or " và " in n or "-" in n)), key=len, reverse=True)
 
 
+_RX_CACHE: dict[tuple[int, str], tuple[Vocabulary, re.Pattern[str]]] = {}
+
+
+def _protected_rx(vocab: Vocabulary) -> re.Pattern[str]:
+    """All protected names in one pattern (longest first), compiled once per vocabulary."""
+    key = (id(vocab), "protected")
+    if key not in _RX_CACHE or _RX_CACHE[key][0] is not vocab:
+        names = _protected_names(vocab)
+        _RX_CACHE[key] = (vocab, re.compile("|".join(re.escape(n) for n in names) or r"(?!)", re.I))
+    return _RX_CACHE[key][1]
+
+
+def starts_rx(vocab: Vocabulary) -> re.Pattern[str]:
+    """Every position where an agency name may start ("Sở ", "Ủy ban ", …), as one zero-width pattern."""
+    key = (id(vocab), "starts")
+    if key not in _RX_CACHE or _RX_CACHE[key][0] is not vocab:
+        alt = "|".join(re.escape(s) for s in sorted(vocab.agency_starts, key=len, reverse=True))
+        _RX_CACHE[key] = (vocab, re.compile(r"(?=\b(?:" + alt + r")\s)"))
+    return _RX_CACHE[key][1]
+
+
 def _starts_like_agency(text: str, vocab: Vocabulary) -> bool:
     t = text.lstrip()
     if t.startswith(("các ", "Các ")):
@@ -91,8 +112,7 @@ def _split_phrase(text: str, vocab: Vocabulary) -> list[str]:
         protected.append(m.group(0))
         return f"\x00{len(protected) - 1}\x00"
 
-    for name in _protected_names(vocab):
-        text = re.sub(re.escape(name), protect, text, flags=re.I)
+    text = _protected_rx(vocab).sub(protect, text)
     pieces: list[str] = []
     for chunk in re.split(r"\s*;\s*", text):
         buf = ""

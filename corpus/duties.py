@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.agencies import agencies_after, cut_name, split_agencies
+from corpus.agencies import agencies_after, cut_name, split_agencies, starts_rx
 from corpus.records import Duty
 from corpus.sentences import sentences
 from corpus.structure import Part
@@ -149,10 +149,9 @@ def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: 
 
 
 def names_in(text: str, vocab: Vocabulary) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for start in vocab.agency_starts:
-        for m in re.finditer(r"\b" + re.escape(start) + r"\s", text):
-            name = cut_name(text[m.start():], vocab)
-            if name:
-                found.append((m.start(), vocab.canonical_agency(name)))
-    return [n for _, n in sorted(found)]
+    found: list[str] = []
+    for m in starts_rx(vocab).finditer(text):
+        name = cut_name(text[m.start():m.start() + 300], vocab)
+        if name:
+            found.append(vocab.canonical_agency(name))
+    return found

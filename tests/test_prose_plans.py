@@ -109,11 +109,10 @@ def hostile_plan() -> str:
 
 
 def test_a_200_kb_hostile_plan_parses_well_under_a_second():
-    text = hostile_plan()
-    assert len(text.encode()) > 200_000
-    doc = load_bytes(text.encode(), "hostile.txt")
+    data = hostile_plan().encode()
+    assert len(data) > 200_000
     start = time.perf_counter()
-    r = parse_document(doc, "hostile")
+    r = parse_document(load_bytes(data, "hostile.txt"), "hostile")
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0, f"parse took {elapsed:.2f} s"
     assert r.tasks  # it still parsed
