@@ -215,10 +215,8 @@ def _roles(text: str, u: _Unit, vocab: Vocabulary) -> tuple[list[str], list[str]
         if subject and fold(text).startswith(fold(subject[0])):
             rest = text[len(subject[0]):].lstrip(" ,-–")
         helper = fold(rest).startswith(("phoi hop", "tiep tuc phoi hop")) and role != "chủ trì"
-        if helper and not lead:  # "Phối hợp với X tổ chức …": X leads, the block helps
-            lead = [c for c in coord if c not in u.agencies]
-            coord = list(u.agencies)
-        elif helper or (lead and not set(lead) & set(u.agencies)):
+        if helper or (lead and not set(lead) & set(u.agencies)):
+            # "Phối hợp với X tổ chức …": the block helps; who leads is written elsewhere (X's block) or not at all
             coord = list(u.agencies) + coord
         else:
             lead = list(u.agencies) + lead
