@@ -71,7 +71,9 @@ def activities_from_outline(outline: Outline, doc_id: str, vocab: Vocabulary) ->
     for u in units:
         for act in _activities(u, doc_id, vocab):
             _merge_into(out, act)
-    return out
+    # a block that only helps ("phối hợp với … tổ chức cuộc thi") names no lead; unless another block
+    # (merged above) leads it, the record would answer "who organises" with nobody
+    return [a for a in out if a.lead]
 
 
 def _content_units(part: Part) -> list[_Unit]:
@@ -174,10 +176,10 @@ def _one(clause: str, u: _Unit, doc_id: str, vocab: Vocabulary, whole: str, wide
         facts.time = facts.time or wide.time
         facts.funding = facts.funding or wide.funding
     lead, coordinators, explicit = _roles(clause if clause is not whole else whole, u, vocab)
-    stated = explicit or facts.time or facts.place or facts.product or facts.budget is not None
-    dated = bool(re.search(r"\d|quý", facts.time))  # "thường xuyên", "hằng tháng" date nothing
-    if u.agencies and kind == "activity" and not stated:
-        return None  # a duty like any other: the Duty record has it
+    dated = bool(re.search(r"\d|quý\s+[IV]", facts.time))  # "thường xuyên", "hằng tháng" date nothing
+    concrete = dated or bool(facts.product) or facts.budget is not None
+    if u.agencies and kind == "activity" and not concrete:
+        return None  # a duty like any other (a channel, "hằng quý"): the Duty record has it
     if not u.agencies and not (explicit or dated or facts.budget is not None):
         return None  # a topic or a form of communication in "Nội dung, hình thức", not an activity
     name = _name(clause)

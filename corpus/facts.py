@@ -16,7 +16,8 @@ from corpus.vocab import fold, prose_words
 _NOT_A_PLACE = ("quy dinh", "ban hanh", "neu", "theo", "ghi")
 _DOC_AFTER = re.compile(r"(?:Quyết định|Nghị định|Nghị quyết|Kế hoạch|Công văn|Tờ trình|Thông tư|Chỉ thị|Luật|Điều|"
                         r"khoản|điểm|mục|Mục|Phụ lục|văn bản)\b")
-_END = (r"(?=\s+(?:vào|trong|từ|thời gian|nhằm|để|theo|với|do|khi|hoàn thành|trước ngày|cho|đến|và các|phối hợp)\b"
+_END = (r"(?=\s+(?:vào|trong|từ|thời gian|nhằm|để|theo|với|do|khi|hoàn thành|trước ngày|cho|đến|và các|phối hợp|"
+        r"trên|tại)\b"
         r"|\s*[;,.():]|\s*$)")
 
 _TIMES = [re.compile(p, re.I) for p in (

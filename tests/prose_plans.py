@@ -303,7 +303,8 @@ def _decision(rng: random.Random, p: str, year: int, signer: str) -> Generated:
         "1.2. Theo dõi, đôn đốc, tổng hợp kết quả thực hiện Kế hoạch, báo cáo Ủy ban nhân dân tỉnh trước ngày "
         f"{f['deadline']}.",
         f"2. {radio}",
-        f"2.1. Xây dựng chuyên mục cải cách hành chính phát sóng định kỳ hằng tháng trên sóng {radio}.",
+        f"2.1. Xây dựng {f['count']:02d} chuyên mục cải cách hành chính phát sóng định kỳ hằng tháng trên sóng "
+        f"{radio}.",
         "2.2. Phối hợp với Sở Nội vụ đưa tin về Hội thi tìm hiểu cải cách hành chính.",
         f"3. {LONG_AGENCY}",
         "3.1. Hướng dẫn doanh nghiệp sử dụng dịch vụ công trực tuyến.",
@@ -339,8 +340,9 @@ def _decision(rng: random.Random, p: str, year: int, signer: str) -> Generated:
                          f"quý {f['quarter']}/{year}"),
         ExpectedActivity("Theo dõi, đôn đốc, tổng hợp kết quả thực hiện Kế hoạch, báo cáo Ủy ban nhân dân tỉnh",
                          "activity", ["Sở Nội vụ"], [], f"trước ngày {f['deadline']}"),
-        ExpectedActivity("Xây dựng chuyên mục cải cách hành chính phát sóng định kỳ hằng tháng", "activity", [radio],
-                         [], "định kỳ hằng tháng", f"trên sóng {radio}"),
+        ExpectedActivity(f"Xây dựng {f['count']:02d} chuyên mục cải cách hành chính phát sóng định kỳ hằng tháng",
+                         "activity", [radio], [], "định kỳ hằng tháng", f"trên sóng {radio}",
+                         f"{f['count']:02d} chuyên mục cải cách hành chính phát sóng định kỳ hằng tháng"),
     ]
     legal = [("Luật", "", "19/6/2015", "Quốc hội", True), *legal]
     exp = Expected(p, year, qd, f"{day}/{month}/{year - 1}", signer, "Quyết định", acts, dict(_DEFINITIONS), legal,
