@@ -65,6 +65,11 @@ def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
         rows = [[t["row"], t["content"][:50], ", ".join(t["lead"])[:35], t["timeline"][:25],
                  f"{t['budget']:,}".replace(",", ".") if t["budget"] is not None else "—"] for t in view["tasks"]]
         _print_table(rows, ["mục", "nội dung", "chủ trì", "thời gian", "kinh phí"])
+    if view.get("activities"):
+        print(f"\nHoạt động ({len(view['activities'])}):")
+        for a in view["activities"]:
+            bits = [", ".join(a["lead"]), a["time"], a["place"]]
+            print(f"  - {a['name'][:80]} — " + " · ".join(b for b in bits if b))
     print(f"\nTrách nhiệm ({len(view['duties'])}):")
     for d in view["duties"]:
         print(f"  - [{d['role']}] {d['agency']}: {d['text'][:90]}")

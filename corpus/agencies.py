@@ -23,6 +23,27 @@ def _protected_names(vocab: Vocabulary) -> list[str]:
     return sorted((n for n in names if ("," in n or " và " in n or "-" in n)), key=len, reverse=True)
 
 
+_RX_CACHE: dict[tuple[int, str], tuple[Vocabulary, re.Pattern[str]]] = {}
+
+
+def _protected_rx(vocab: Vocabulary) -> re.Pattern[str]:
+    """All protected names in one pattern (longest first), compiled once per vocabulary."""
+    key = (id(vocab), "protected")
+    if key not in _RX_CACHE or _RX_CACHE[key][0] is not vocab:
+        names = _protected_names(vocab)
+        _RX_CACHE[key] = (vocab, re.compile("|".join(re.escape(n) for n in names) or r"(?!)", re.I))
+    return _RX_CACHE[key][1]
+
+
+def starts_rx(vocab: Vocabulary) -> re.Pattern[str]:
+    """Every position where an agency name may start ("Sở ", "Ủy ban ", …), as one zero-width pattern."""
+    key = (id(vocab), "starts")
+    if key not in _RX_CACHE or _RX_CACHE[key][0] is not vocab:
+        alt = "|".join(re.escape(s) for s in sorted(vocab.agency_starts, key=len, reverse=True))
+        _RX_CACHE[key] = (vocab, re.compile(r"(?=\b(?:" + alt + r")\s)"))
+    return _RX_CACHE[key][1]
+
+
 def _starts_like_agency(text: str, vocab: Vocabulary) -> bool:
     t = text.lstrip()
     if t.startswith(("các ", "Các ")):
@@ -91,8 +112,7 @@ def _split_phrase(text: str, vocab: Vocabulary) -> list[str]:
         protected.append(m.group(0))
         return f"\x00{len(protected) - 1}\x00"
 
-    for name in _protected_names(vocab):
-        text = re.sub(re.escape(name), protect, text, flags=re.I)
+    text = _protected_rx(vocab).sub(protect, text)
     pieces: list[str] = []
     for chunk in re.split(r"\s*;\s*", text):
         buf = ""
@@ -149,8 +169,10 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
     if best:
         return piece[: len(best)]
     words = piece.split()
-    kept = [words[0]]
-    for i, w in enumerate(words[1:], start=1):
+    head = next((h for h in vocab.descriptive_heads if piece.startswith(h + " ")), "")
+    first = len(head.split()) if head else 1  # "Trung tâm" is one head, its "tâm" no end of the name
+    kept = words[:first]
+    for i, w in enumerate(words[first:], start=first):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if w[:1].isupper() or w[:1].isdigit():
             kept.append(w)
@@ -158,6 +180,26 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
             kept.append(w)
         else:
             break
+    if head and first < len(kept) < len(words):  # "Trung tâm Hỗ trợ …", not "Hội thi …"
+        kept = _descriptive(words, len(kept), vocab)
     while kept and kept[-1] in {"và", "-", "&", "của"}:
         kept.pop()
     return " ".join(kept) if len(kept) >= 2 else None
+
+
+def _descriptive(words: list[str], start: int, vocab: Vocabulary) -> list[str]:
+    """'Trung tâm Hỗ trợ phát triển doanh nghiệp tỉnh tổ chức …': lower-case words continue such a name
+    until a verb or a preposition (``name_stops``), at most 14 words."""
+    stops = {tuple(s.split()) for s in vocab.name_stops}
+    longest = max((len(s) for s in stops), default=1)
+    kept = words[:start]
+    i = start
+    while i < len(words) and len(kept) < 14:
+        w = words[i]
+        if any(tuple(words[i:i + n]) in stops for n in range(1, longest + 1)) and not w[:1].isupper():
+            break
+        kept.append(w.rstrip(",.;:"))
+        if w[-1:] in ",.;:":
+            break
+        i += 1
+    return kept

@@ -31,12 +31,38 @@ _MONEY_UNIT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(triệu|tỷ)\s*(?:đồng)?
 
 
 def find_header(table: Table) -> tuple[int, dict[str, int]] | None:
-    """The header row index and column map, if this table looks like a task appendix."""
+    """The (last) header row index and column map, if this table looks like a task appendix.
+
+    A two-level header ("Cơ quan thực hiện" over "Chủ trì | Phối hợp") is read column by column, the
+    lower row's word winning where it has one, so the sub-columns do not merge into the cell on their left.
+    """
     for idx, row in enumerate(table.rows[:4]):
         cols = map_columns(row)
         if "lead" in cols and ("content" in cols or "product" in cols):
+            merged = _two_level(row, table.rows[idx + 1] if idx + 1 < len(table.rows) else [])
+            if merged is not None:
+                return idx + 1, map_columns(merged)
             return idx, cols
     return None
+
+
+def header_rows(table: Table, idx: int) -> list[list[str]]:
+    """The rows making up the header ending at ``idx`` (one, or two for a two-level header)."""
+    if idx > 0 and _two_level(table.rows[idx - 1], table.rows[idx]) is not None:
+        return [table.rows[idx - 1], table.rows[idx]]
+    return [table.rows[idx]]
+
+
+def _two_level(upper: list[str], lower: list[str]) -> list[str] | None:
+    filled = [i for i, c in enumerate(lower) if c.strip()]
+    if not filled or 0 in filled:
+        return None
+    sub = map_columns(lower)
+    if len(sub) != len(filled) or not set(sub) & {"lead", "coord", "time", "budget", "product"}:
+        return None
+    width = max(len(upper), len(lower))
+    return [(lower[i] if i < len(lower) and lower[i].strip() else (upper[i] if i < len(upper) else ""))
+            for i in range(width)]
 
 
 def map_columns(row: list[str]) -> dict[str, int]:
@@ -108,6 +134,7 @@ class _Builder:
         self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
         self.total: int | None = None
         self.group, self.label = "", ""
+        self.group_label, self.group_budget = "", None  # "I", its subtotal as written on the group row
         self.unit = 1  # "Kinh phí (triệu đồng)" in the header: cells are in millions
 
     def add(self, fields: dict[str, str], row_label: str, line: int) -> None:
@@ -130,6 +157,7 @@ class _Builder:
             lead=split_agencies(f.get("lead", ""), self.vocab),
             coordinators=split_agencies(f.get("coord", ""), self.vocab),
             timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
+            group_label=self.group_label, group_budget=self.group_budget,
         )
 
 
@@ -138,21 +166,24 @@ def parse_tables(
 ) -> tuple[list[Task], int | None]:
     b = _Builder(doc_id, vocab, warnings)
     header: list[str] | None = None
+    repeats: list[list[str]] = []
     cols: dict[str, int] = {}
     for table in tables:
         found = find_header(table)
         start = 0
         if found:
             hidx, cols = found
-            header, start = table.rows[hidx], hidx + 1
+            levels = header_rows(table, hidx)
+            header, start = levels[-1], hidx + 1
+            repeats = levels
             if "budget" in cols:
-                b.unit = money_unit(header[cols["budget"]])
+                b.unit = max(money_unit(r[cols["budget"]]) for r in levels if cols["budget"] < len(r))
         elif header is None or len(table.rows[0]) < len(cols):
             continue  # not an appendix and no earlier header to continue
         after_header = True
         for offset, row in enumerate(table.rows[start:], start=start):
             line = table.line + offset
-            if header is not None and _is_header_repeat(row, header):
+            if header is not None and any(_is_header_repeat(row, h) for h in repeats):
                 after_header = True
                 continue
             if not any(c.strip() for c in row):
@@ -170,6 +201,8 @@ def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, 
     fields = {k: _cell(row, cols, k) for k in cols if k != "stt"}
     stt = _cell(row, cols, "stt") if "stt" in cols else ""
     first = fold(next((c for c in row if c.strip()), "")).strip()
+    if first in ("cong", "cong:", "cong nhom", "tieu ket"):  # a group's subtotal row: not the grand total
+        return
     if first.startswith("tong") and len(first) < 200:
         money = parse_money(fields.get("budget", ""), b.unit) or _money_in(first)
         if money:
@@ -184,7 +217,8 @@ def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, 
     detail = any(fields.get(k) for k in ("lead", "coord", "time", "product"))
     if m and not detail:
         name = (m.group(2) or fields.get("content", "")).strip()
-        b.group, b.label = name, m.group(1)
+        b.group, b.label, b.group_label = name, m.group(1), m.group(1)
+        b.group_budget = parse_money(fields.get("budget", ""), b.unit) if fields.get("budget") else None
         return
     if m:
         label = m.group(1)

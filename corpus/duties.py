@@ -8,9 +8,11 @@ agencies ("12. Đề nghị Báo Ấp Bắc, Đài Phát thanh và Truyền hìn
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from corpus.agencies import agencies_after, cut_name, split_agencies
+from corpus.agencies import agencies_after, cut_name, split_agencies, starts_rx
 from corpus.records import Duty
+from corpus.sentences import sentences
 from corpus.structure import Part
 from corpus.vocab import Vocabulary, fold
 
@@ -21,7 +23,7 @@ _VERBS = (
 )
 _REQUEST = re.compile(r"^\s*Đề nghị\s+", re.I)
 _CLOSING = re.compile(r"^(Trên đây|Yêu cầu|Trong quá trình|Quá trình thực hiện)", re.I)
-_SUBITEM = re.compile(r"^(?:[a-zđ]\)|[-+•–])\s*")
+_SUBITEM = re.compile(r"^(?:[a-zđ]\)|\d{1,2}(?:\.\d{1,2})+\.?|[-+•–])\s*")
 
 
 def is_implementation_part(part: Part) -> bool:
@@ -40,6 +42,8 @@ def _agency_heading(text: str) -> tuple[str, str]:
     cut = min((i for v in _VERBS if (i := low.find(" " + v + " ", 3)) > 0), default=-1)
     if cut > 0:
         return t[:cut], t
+    if len(t) <= 400 and not t.endswith("."):  # a long list of agencies, no duty on the line
+        return t, ""
     return t[:80], t
 
 
@@ -52,57 +56,91 @@ def _clean_agency_phrase(phrase: str) -> tuple[str, bool]:
     return phrase.strip(" .:"), request
 
 
-def _role(text: str, request: bool) -> str:
+ROLES = ("chủ trì", "phối hợp", "đề nghị", "thực hiện")
+
+
+def role_of(text: str, request: bool) -> str:
+    """The block agency's role in one duty, read from the sentence, never assumed.
+
+    "Chủ trì, phối hợp …" or "… chủ trì …" (not "do X chủ trì") -> chủ trì; "Phối hợp …" or
+    "… phối hợp với X …" in a duty that does not lead -> phối hợp; a block headed "Đề nghị …" -> đề nghị;
+    anything else -> the neutral "thực hiện" (the agency carries it out; nobody said it leads).
+    """
     if request:
         return "đề nghị"
-    f = fold(text).lstrip("-+• ")
+    f = fold(text).lstrip("-+•– ")
+    if f.startswith("chu tri"):
+        return "chủ trì"
     if f.startswith("phoi hop"):
         return "phối hợp"
-    return "chủ trì"
+    i = f.find("chu tri")
+    if i > 0 and not re.search(r"\bdo\s+[^,;]{2,80}$", f[:i]):
+        return "chủ trì"
+    if "phoi hop" in f:
+        return "phối hợp"
+    return "thực hiện"
 
 
-def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[Duty], int, list[str]]:
-    """Duties of every agency block in the implementation part; also the closing paragraphs."""
-    duties: list[Duty] = []
+@dataclass
+class AgencyBlock:
+    """One numbered block of "Tổ chức thực hiện": its agencies and the duty paragraphs under it."""
+
+    agencies: list[str]
+    request: bool  # headed "Đề nghị …" (bodies outside the province's administration)
+    where: str
+    texts: list[tuple[str, int]]  # (duty text with its bullet/letter stripped, line)
+
+
+def agency_blocks(part: Part, vocab: Vocabulary) -> tuple[list[AgencyBlock], list[str]]:
+    """The agency blocks of an implementation part, and its closing paragraphs ("Trên đây là …")."""
+    blocks: list[AgencyBlock] = []
     closing: list[str] = []
     for item in part.items:
         phrase, same_line = _agency_heading(item.text)
         phrase, request = _clean_agency_phrase(phrase)
         agencies = split_agencies(phrase, vocab) or [phrase]
-        where = f"{part.heading} › {item.number}. {phrase}"
         texts: list[tuple[str, int]] = []
         if same_line:
             texts.append((same_line, item.line))
         for p in item.body:
-            if _CLOSING.match(p.text):
-                closing.append(p.text)
-                continue
-            if closing:
+            if closing or _CLOSING.match(p.text):
                 closing.append(p.text)
                 continue
             texts.append((p.text, p.line))
         if not texts:
             texts.append((item.text, item.line))
-        for agency in agencies:
-            for text, line in texts:
-                body = _SUBITEM.sub("", text).strip()
+        texts = [(_SUBITEM.sub("", t).strip(), line) for t, line in texts]
+        blocks.append(AgencyBlock(agencies, request, f"{part.heading} › {item.number}. {phrase}", texts))
+    return blocks, closing
+
+
+def duties_from_part(part: Part, doc_id: str, vocab: Vocabulary) -> tuple[list[Duty], int, list[str]]:
+    """Duties of every agency block in the implementation part; also the closing paragraphs."""
+    duties: list[Duty] = []
+    blocks, closing = agency_blocks(part, vocab)
+    for b in blocks:
+        for agency in b.agencies:
+            for body, line in b.texts:
                 duties.append(
-                    Duty(doc_id=doc_id, agency=agency, role=_role(body, request), text=body,
-                         coordinators=agencies_after(body, "phối hợp với", vocab), where=where, line=line)
+                    Duty(doc_id=doc_id, agency=agency, role=role_of(body, b.request), text=body,
+                         coordinators=agencies_after(body, "phối hợp với", vocab), where=b.where, line=line)
                 )
     return duties, len(part.items), closing
 
 
-_LEAD_SENTENCE = re.compile(r"([^.;]*?\bchủ trì\b[^.;]*)", re.I)
-
-
 def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: Vocabulary) -> list[Duty]:
-    """'Giao Giám đốc Sở Thông tin và Truyền thông chủ trì, phối hợp với …' -> a chủ trì Duty."""
+    """'Giao Giám đốc Sở Thông tin và Truyền thông chủ trì, phối hợp với …' -> a chủ trì Duty.
+
+    Sentences come from :func:`corpus.sentences.sentences` (bounded pieces): a scan for "chủ trì" over a
+    long unpunctuated line was quadratic (issue 13).
+    """
     out: list[Duty] = []
-    for m in _LEAD_SENTENCE.finditer(text):
-        sentence = m.group(1).strip()
-        before = sentence[: fold(sentence).find("chu tri")]
-        names = [n for n in _names_in(before, vocab)]
+    for sentence in sentences(text):
+        at = fold(sentence).find("chu tri")
+        if at < 0 or not re.search(r"\bchủ trì\b", sentence, re.I):
+            continue
+        before = sentence[:at]
+        names = [n for n in names_in(before, vocab)]
         if not names:
             continue
         out.append(Duty(doc_id=doc_id, agency=names[-1], role="chủ trì", text=sentence,
@@ -110,11 +148,10 @@ def duties_from_sentences(text: str, where: str, line: int, doc_id: str, vocab: 
     return out
 
 
-def _names_in(text: str, vocab: Vocabulary) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for start in vocab.agency_starts:
-        for m in re.finditer(r"\b" + re.escape(start) + r"\s", text):
-            name = cut_name(text[m.start():], vocab)
-            if name:
-                found.append((m.start(), vocab.canonical_agency(name)))
-    return [n for _, n in sorted(found)]
+def names_in(text: str, vocab: Vocabulary) -> list[str]:
+    found: list[str] = []
+    for m in starts_rx(vocab).finditer(text):
+        name = cut_name(text[m.start():m.start() + 300], vocab)
+        if name:
+            found.append(vocab.canonical_agency(name))
+    return found

@@ -5,13 +5,17 @@ Never raises on odd input: what cannot be placed becomes a warning, so an admin 
 
 from __future__ import annotations
 
+from corpus.activities import activities_from_outline
 from corpus.appendix import parse_tables
+from corpus.definitions import definitions_in
 from corpus.document import Document, Paragraph
 from corpus.duties import duties_from_part, duties_from_sentences, is_implementation_part
+from corpus.facts import read_facts
 from corpus.header import detect_plan, missing_metadata
+from corpus.legal import legal_in
 from corpus.records import Duty, ParsedPlan, Passage
 from corpus.structure import Outline, build_outline
-from corpus.vocab import Vocabulary, load_vocabulary
+from corpus.vocab import Vocabulary, fold, load_vocabulary
 
 PASSAGE_CHARS = 1200
 
@@ -42,17 +46,51 @@ def parse_document(doc: Document, doc_id: str, vocab: Vocabulary | None = None,
         if "to chuc thuc hien" in _fold_heading(p):
             continue
         duties.extend(duties_from_sentences(p.text, p.where, p.line, doc_id, vocab))
+    activities = activities_from_outline(outline, doc_id, vocab)
+    located = _located(outline)
+    definitions = definitions_in([(p, w) for p, w, _h in located], doc_id)
+    legal_docs = [d for d in legal_in(located, doc_id) if not plan.number or d.number != plan.number]
+    _plan_budget(plan, outline)
     if not outline.parts:
         warnings.append("Không tìm thấy các phần đánh số La Mã (I., II., …): văn bản có thể không phải kế hoạch.")
     if not blocks:
         warnings.append("Không tìm thấy mục 'Tổ chức thực hiện' với các khối nhiệm vụ của từng cơ quan.")
-    return ParsedPlan(plan=plan, tasks=tasks, duties=duties, passages=passages,
-                      agency_blocks=blocks, warnings=warnings)
+    return ParsedPlan(plan=plan, tasks=tasks, duties=duties, passages=passages, activities=activities,
+                      definitions=definitions, legal_docs=legal_docs, agency_blocks=blocks, warnings=warnings)
+
+
+def _located(outline: Outline) -> list[tuple[Paragraph, str, bool]]:
+    """Every paragraph with where it sits and whether it is in the header (where bases are listed).
+
+    A decision that attaches its plan has two headers: the decision's (preamble) and the plan's, which
+    the outline keeps with the decision's closing; both list bases.
+    """
+    out = [(p, "Phần mở đầu", True) for p in outline.preamble]
+    out += [(p, "Phần mở đầu", True) for p in outline.closing]
+    for part in outline.parts:
+        out += [(p, part.heading, False) for p in part.intro]
+        for item in part.items:
+            where = f"{part.heading} › {item.number}. {item.text[:60]}"
+            out.append((Paragraph(text=item.text, line=item.line), where, False))
+            out += [(p, where, False) for p in item.body]
+    out += [(p, "Phụ lục", False) for p in outline.appendix]
+    return out
+
+
+def _plan_budget(plan, outline: Outline) -> None:  # noqa: ANN001
+    """The plan-wide budget and funding written in its "Kinh phí" part ("tổng 850 triệu đồng", "nguồn …")."""
+    for part in outline.parts:
+        if "kinh phi" not in fold(part.title):
+            continue
+        paras = part.intro + [Paragraph(text=i.text, line=i.line) for i in part.items]
+        paras += [p for i in part.items for p in i.body]
+        facts = read_facts("\n".join(p.text for p in paras))
+        plan.budget_total = facts.budget
+        plan.funding = facts.funding
+        return
 
 
 def _fold_heading(p: Passage) -> str:
-    from corpus.vocab import fold
-
     return fold(" ".join(p.heading))
 
 

@@ -128,14 +128,24 @@ def find_header(lines: list[Line], i: int, rules: list[Rules]) -> Header | None:
                 break
             band.append(nxt)
     cells = _cluster(sorted((f for b in band for f in b.frags), key=lambda f: f.x), ln, page_rules, ruled)
-    if len(cells) < 3 or not _STT.match(cells[0].text.strip()):
+    if len(cells) < 3:
         return None
+    if not _STT.match(cells[0].text.strip()) and not (ruled and _named_columns(cells)):
+        return None  # without STT leftmost, only a ruled grid whose header names the task columns
     text, prev = " ".join(b.text for b in band), band[-1]
     for nxt in [] if ruled else lines[i + 1 : i + 4]:  # unruled header cells may wrap
         if nxt.page != ln.page or prev.y - nxt.y > 1.8 * ln.size:
             break
         text, prev = f"{text} {nxt.text}", nxt
     return Header(cells, len(band), ruled) if any(k in text.lower() for k in _KEYWORDS) else None
+
+
+def _named_columns(cells: list[Frag]) -> bool:
+    """A header naming what a task table holds ("Nội dung", "Cơ quan chủ trì", …) in at least 3 cells."""
+    from corpus.appendix import map_columns
+
+    cols = map_columns([c.text for c in cells])
+    return "lead" in cols and ("content" in cols or "product" in cols) and len(cols) >= 3
 
 
 def _cluster(frags: list[Frag], ln: Line, rules: Rules, ruled: bool) -> list[Frag]:
@@ -266,17 +276,63 @@ def _read_table(lines: list[Line], i: int, header: Header, rules: list[Rules]) -
 
 
 def build_blocks(lines: list[Line], rules: list[Rules]) -> list[Block]:
-    """Lines in reading order -> Paragraph per line, Table where a table header is found."""
+    """Lines in reading order -> Paragraphs (wrapped lines re-joined), Table where a table header is found."""
     blocks: list[Block] = []
+    wrap = _Wrap(lines)
+    prev: Line | None = None
     i = 0
     while i < len(lines):
         header = find_header(lines, i, rules)
         if header is not None:
             table, i = _read_table(lines, i, header, rules)
             blocks.append(table)
+            prev = None
             continue
-        text = lines[i].text
+        ln = lines[i]
+        text = ln.text
         if text:
-            blocks.append(Paragraph(text=text, line=i + 1))
+            last = blocks[-1] if blocks else None
+            if prev is not None and isinstance(last, Paragraph) and wrap.continues(prev, ln, last.text, text):
+                blocks[-1] = Paragraph(text=f"{last.text} {text}", line=last.line)
+            else:
+                blocks.append(Paragraph(text=text, line=i + 1))
+            prev = ln
         i += 1
     return blocks
+
+
+_NEW_ITEM = re.compile(r"^(?:[a-zđ][).]|\d{1,2}(?:\.\d{1,2})*[.)]|[IVXL]{1,5}[.\-–]|[-+•–*]|Điều\s+\d|"
+                       r"(?:Căn cứ|Thực hiện|Theo đề nghị|Nơi nhận|Trên đây)\b)\s*")
+
+
+_NUMBERED_HEAD = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[IVXL]{1,5})[.)]\s")
+
+
+class _Wrap:
+    """Whether a PDF line continues the paragraph above: the line above ran to the right margin without
+    ending its sentence, and this one starts at the left margin, in the same font, without a list mark.
+
+    The text repair in :mod:`corpus.structure` only joins a line starting in lower case; a wrap right
+    before "Sở Nội vụ" or "Cổng Thông tin" needs the geometry, which only the PDF has.
+    """
+
+    def __init__(self, lines: list[Line]) -> None:
+        starts = sorted(round(ln.frags[0].x) for ln in lines if ln.frags)
+        ends = sorted(ln.frags[-1].end for ln in lines if ln.frags)
+        self.left = starts[len(starts) // 10] if starts else 0.0
+        self.right = ends[int(len(ends) * 0.9)] if ends else 0.0
+
+    def continues(self, upper: Line, lower: Line, upper_text: str, lower_text: str) -> bool:
+        if not upper.frags or not lower.frags or upper_text.endswith(tuple(".:;!?")):
+            return False
+        heading = lower_text.isupper() and len(lower_text.split()) > 1
+        # "13. Đề nghị Ủy ban … tỉnh" filling one line, then its duty: a numbered heading is not wrapped text
+        heading = heading or (upper_text == upper.text and bool(_NUMBERED_HEAD.match(upper_text))
+                              and lower_text[:1].isupper())
+        if abs(upper.size - lower.size) > 0.5 or _NEW_ITEM.match(lower_text) or heading:
+            return False
+        if upper.page == lower.page and not 0 < upper.y - lower.y <= 1.8 * upper.size:
+            return False
+        width = self.right - self.left
+        full = upper.frags[-1].end >= self.left + 0.8 * width
+        return full and abs(lower.frags[0].x - self.left) <= 3

@@ -22,6 +22,8 @@ class Plan(BaseModel):
     signer_title: str | None = None
     legal_bases: list[str] = Field(default_factory=list)
     appendix_total: int | None = None
+    budget_total: int | None = None  # stated in the "Kinh phí" part ("tổng 850 triệu đồng"), when written
+    funding: str = ""  # "nguồn ngân sách tỉnh", from the "Kinh phí" part
     contacts: list[str] = Field(default_factory=list)
 
     def label(self) -> str:
@@ -50,6 +52,8 @@ class Task(BaseModel):
     note: str = ""
     group: str = ""
     line: int = 0
+    group_label: str = ""  # the group row's own number ("I", "2") when rows are grouped
+    group_budget: int | None = None  # the subtotal written on the group row (VND), not the grand total
 
     @property
     def where(self) -> str:

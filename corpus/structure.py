@@ -14,7 +14,7 @@ from corpus.document import Document, Paragraph, Table
 from corpus.vocab import fold
 
 ROMAN = re.compile(r"^(?:PHẦN\s+)?([IVXL]{1,5})\s*[.\-–:]\s*(\S.*)$")
-NUMBERED = re.compile(r"^(\d{1,2})\s*[.)]\s*(\S.*)$")
+NUMBERED = re.compile(r"^(\d{1,2})\s*[.)](?!\d)\s*(\S.*)$")  # "1.1." is a sub-item, not an item
 NUMBERED_BARE = re.compile(r"^(\d{1,2})\.$")
 LETTERED = re.compile(r"^([a-zđ])\)\s*(\S.*)$")
 _LIST_START = re.compile(r"^(?:[a-zđ][).]|[-+•–]\s|\d)")
@@ -86,11 +86,13 @@ def _is_heading(text: str) -> bool:
 
 
 def is_closing_marker(text: str) -> bool:
-    f = fold(text).strip(" :*")
+    f = fold(text[:40]).strip(" :*")
     return f.startswith("noi nhan")
 
 
 def is_appendix_marker(text: str) -> bool:
+    if len(text) > 60:
+        return False
     f = fold(text).strip(" :*")
     return f in ("phu luc", "phu luc kem theo") or bool(re.fullmatch(r"phu luc\s+[ivx\d]+\.?", f))
 

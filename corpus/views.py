@@ -11,7 +11,9 @@ def list_view(d: StoredDocument) -> dict[str, Any]:
     p = d.parsed.plan
     return {"id": d.doc_id, "title": p.title, "province": p.province, "year": p.year, "number": p.number,
             "date": p.date, "signer": p.signer, "tasks": len(d.parsed.tasks),
-            "duties": len(d.parsed.duties), "passages": len(d.parsed.passages)}
+            "duties": len(d.parsed.duties), "passages": len(d.parsed.passages),
+            "activities": len(d.parsed.activities), "definitions": len(d.parsed.definitions),
+            "legal_docs": len(d.parsed.legal_docs)}
 
 
 def show_view(d: StoredDocument) -> dict[str, Any]:
@@ -22,5 +24,8 @@ def show_view(d: StoredDocument) -> dict[str, Any]:
                    "coordinators": t.coordinators, "timeline": t.timeline, "budget": t.budget,
                    "note": t.note, "group": t.group} for t in r.tasks],
         "duties": [{"agency": x.agency, "role": x.role, "text": x.text, "where": x.where} for x in r.duties],
+        "activities": [a.model_dump(exclude={"doc_id", "text"}) for a in r.activities],
+        "definitions": [x.model_dump(exclude={"doc_id"}) for x in r.definitions],
+        "legal_docs": [x.model_dump(exclude={"doc_id", "text"}) for x in r.legal_docs],
         "warnings": r.warnings,
     }

@@ -7,6 +7,7 @@ code: an admin adds a spelling by editing a file, not a regex.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,11 +20,26 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def fold(text: str) -> str:
-    """Lower-case, diacritics removed (đ -> d): 'Cơ quan chủ trì' -> 'co quan chu tri'."""
+def _slow_fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.lower())
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
     return text.replace("đ", "d")
+
+
+# every precomposed Latin letter with marks (Latin-1 to Latin Extended Additional) -> its bare letter
+_FOLD_TABLE = {cp: _slow_fold(chr(cp)) for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00))
+               if _slow_fold(chr(cp)) != chr(cp)}
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritics removed (đ -> d): 'Cơ quan chủ trì' -> 'co quan chu tri'.
+
+    A translation table (linear, in C) instead of NFD plus a per-character category test: fold runs on
+    every paragraph of every upload. Decomposed input keeps working: stray combining marks are removed.
+    """
+    out = text.lower().translate(_FOLD_TABLE)
+    return _COMBINING.sub("", out) if _COMBINING.search(out) else out
 
 
 @dataclass
@@ -37,6 +53,8 @@ class Vocabulary:
     agency_starts: list[str]
     abbreviations: dict[str, str]
     synonyms: list[list[str]] = field(default_factory=list)
+    descriptive_heads: list[str] = field(default_factory=list)  # "Trung tâm Hỗ trợ phát triển doanh nghiệp …"
+    name_stops: list[str] = field(default_factory=list)  # lower-case words where such a name ends
     merger_date: str = "01/7/2025"
     _province_folded: dict[str, str] = field(default_factory=dict)
 
@@ -87,4 +105,13 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
         agency_starts=ag["starts"],
         abbreviations={k: v for k, v in ab.items() if not k.startswith("_")},
         synonyms=synonyms,
+        descriptive_heads=ag.get("descriptive_heads", []),
+        name_stops=ag.get("name_stops", []),
     )
+
+
+@lru_cache(maxsize=4)
+def prose_words(data_dir: str | None = None) -> dict:
+    """Word lists for reading activities, definitions and cited documents in prose (``data/prose.json``)."""
+    d = Path(data_dir) if data_dir else DATA_DIR
+    return json.loads((d / "prose.json").read_text(encoding="utf-8"))

@@ -271,3 +271,28 @@ def test_pdf_with_damaged_body_is_refused() -> None:
     with pytest.raises(LoaderError) as exc:
         load_pdf(bytes(data))
     _assert_vietnamese_error(exc, "PDF")
+
+
+NO_STT_ROWS = [
+    ["Nội dung", "Sản phẩm", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian", "Kinh phí (đồng)"],
+    ["Tổ chức Hội thi tuyên truyền viên cải cách hành chính giỏi cấp tỉnh năm 2025", "01 hội thi", "Sở Nội vụ",
+     "Tỉnh đoàn; Sở Văn hóa, Thể thao và Du lịch", "Quý III/2025", "185.000.000"],
+    ["Sản xuất phóng sự về dịch vụ công trực tuyến", "12 phóng sự", "Đài Phát thanh và Truyền hình tỉnh", "Sở Nội vụ",
+     "Tháng 4 - 11/2025", "240.000.000"],
+    ["In tờ rơi", "5.000 tờ", "Bưu điện tỉnh", "", "Quý II/2025", "45.000.000"],
+]
+
+
+@pytest.mark.parametrize("borders", ["rect", "lines", "filled"])
+def test_pdf_ruled_table_without_stt_column_is_recovered(borders: str) -> None:
+    doc = Document(blocks=[Paragraph("PHỤ LỤC", 1), Table(rows=NO_STT_ROWS, line=2)])
+    [got] = _tables(load_pdf(_pdf(doc, borders=borders)))
+    assert got == [[_norm(c) for c in r] for r in NO_STT_ROWS]
+
+
+def test_pdf_line_wrapped_before_a_capitalised_word_is_rejoined() -> None:
+    text = ("a) Chủ trì, phối hợp với Sở Văn hóa, Thể thao và Du lịch, Tỉnh đoàn và Hội Liên hiệp Phụ nữ tỉnh "
+            "tổ chức cuộc thi tìm hiểu về cải cách hành chính trên Cổng Thông tin điện tử tỉnh, Trang thông tin "
+            "điện tử của Sở Nội vụ và Báo tỉnh; thời gian: tháng 8/2025.")
+    doc = Document(blocks=[Paragraph("1. Sở Nội vụ", 1), Paragraph(text, 2), Paragraph("2. Sở Tư pháp", 3)])
+    assert _paragraphs(load_pdf(_pdf(doc))) == ["1. Sở Nội vụ", text, "2. Sở Tư pháp"]

@@ -150,3 +150,78 @@ def test_docx_and_pdf_renditions_parse_to_the_same_records(prefix, fmt):
         pytest.skip(str(exc))
     again = parse_document(load_bytes(data, f"plan.{fmt}"), prefix)
     assert _facts(again) == _facts(parse_document(original, prefix))
+
+
+def test_contests_in_agency_blocks_become_activities_with_lead_and_coordinators(all_plans):
+    acts = {a.name: a for a in all_plans["000"].activities}
+    reform = acts["Cuộc thi tìm hiểu về cải cách hành chính năm 2024"]
+    assert reform.kind == "contest" and reform.lead == ["Sở Nội vụ"]
+    assert {"Sở Thông tin và Truyền thông", "Công an tỉnh", "Báo Ấp Bắc"} <= set(reform.coordinators)
+    digital = acts["Cuộc thi tìm hiểu về công tác chuyển đổi số"]
+    assert digital.lead == ["Sở Thông tin và Truyền thông"] and "Sở Nội vụ" in digital.coordinators
+    vl = next(a for a in all_plans["003"].activities if a.kind == "contest")
+    assert vl.lead == ["Sở Thông tin và Truyền thông"] and "Chuyển đổi số" in vl.name
+    # Hà Tĩnh's Sở Nội vụ only "phối hợp với sở, ban, ngành, UBND … tổ chức các Cuộc thi": nobody is written as
+    # its lead, so no activity credits one (the appendix row has the lead)
+    assert not [a for a in all_plans["002"].activities if a.kind == "contest"]
+    deadline = next(a for a in all_plans["003"].activities if a.time.startswith("trước ngày"))
+    assert deadline.time == "trước ngày 16/01/2024"
+
+
+def test_terms_spelled_out_in_the_plans_become_definitions(all_plans):
+    vl = {d.term: d.expansion for d in all_plans["003"].definitions}
+    assert vl["SIPAS"] == ("Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính "
+                           "nhà nước")
+    assert vl["PAPI"] == "Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh"
+    assert vl["PAR INDEX"] == "Chỉ số CCHC" and vl["CCHC"] == "Cải cách hành chính"
+    ht = {d.term: d.expansion for d in all_plans["002"].definitions}
+    assert ht["PCI"] == "Chỉ số năng lực cạnh tranh cấp tỉnh"
+    assert ht["DDCI"].startswith("Chỉ số đánh giá năng lực cạnh tranh")
+    assert not all_plans["004"].definitions  # nothing spelled out, nothing invented
+
+
+def test_legal_bases_and_cited_documents_are_listed_with_kind_number_date_issuer(all_plans):
+    tg = all_plans["000"].legal_docs
+    bases = [(d.kind, d.number, d.date, d.issuer) for d in tg if d.basis]
+    assert bases == [("Quyết định", "35/QĐ-BNV", "22/01/2024", "Bộ trưởng Bộ Nội vụ"),
+                     ("Quyết định", "35/QĐ-UBND", "11/01/2024", "Ủy ban nhân dân tỉnh")]
+    cited = {d.number: d for d in tg if not d.basis}
+    assert cited["61/2018/NĐ-CP"].kind == "Nghị định" and cited["61/2018/NĐ-CP"].issuer == "Chính phủ"
+    assert cited["72-QĐ/TW"].issuer == "Ban Chấp hành Trung ương"
+    vl = [d for d in all_plans["003"].legal_docs if d.basis]
+    assert vl[0].kind == "Luật" and vl[0].title == "Luật Tổ chức chính quyền địa phương"
+    assert "3060/QĐ-UBND" not in {d.number for d in all_plans["003"].legal_docs}  # the plan itself
+    assert all_plans["003"].plan.doc_type == "Quyết định"
+
+
+def test_duty_role_is_read_from_the_sentence_not_assumed(all_plans):
+    duties = all_plans["000"].duties
+    health = next(d for d in duties if d.agency == "Sở Y tế")
+    assert health.role == "thực hiện"  # "Nâng cao chất lượng dịch vụ y tế công …": nobody said it leads
+    police = next(d for d in duties if d.agency == "Công an tỉnh")
+    assert police.role == "chủ trì"
+    assert {d.role for d in duties} <= {"chủ trì", "phối hợp", "đề nghị", "thực hiện"}
+
+
+def test_two_level_header_keeps_lead_and_coordinator_sub_columns_apart():
+    from corpus.document import Document, Table
+
+    header = ["STT", "Nội dung", "Cơ quan thực hiện", "", "Thời gian", "Kinh phí (triệu đồng)"]
+    sub = ["", "", "Chủ trì", "Phối hợp", "", ""]
+    rows = [header, sub, ["1", "Hội thi tìm hiểu", "Sở Nội vụ", "Tỉnh đoàn", "Quý III", "185"],
+            header, sub, ["2", "Phóng sự", "Sở Tư pháp", "Sở Nội vụ", "Quý II", "40"],
+            ["", "Tổng cộng", "", "", "", "225"]]
+    r = parse_document(Document(blocks=[Table(rows=rows, line=1)]), "two-level")
+    assert [(t.row, t.lead, t.coordinators, t.budget) for t in r.tasks] == [
+        ("1", ["Sở Nội vụ"], ["Tỉnh đoàn"], 185_000_000), ("2", ["Sở Tư pháp"], ["Sở Nội vụ"], 40_000_000)]
+    assert r.plan.appendix_total == 225_000_000 and not [w for w in r.warnings if "Tổng" in w]
+
+
+def test_long_unknown_agency_names_in_prose_are_not_cut_after_two_words():
+    from corpus.agencies import agencies_after
+    from corpus.vocab import load_vocabulary
+
+    v = load_vocabulary()
+    text = "Phối hợp với Trung tâm Hỗ trợ phát triển doanh nghiệp tỉnh và Sở Tư pháp tổ chức hội nghị đối thoại"
+    assert agencies_after(text, "phối hợp với", v) == ["Trung tâm Hỗ trợ phát triển doanh nghiệp tỉnh", "Sở Tư pháp"]
+    assert agencies_after("phối hợp với Hội thi tuyên truyền viên giỏi", "phối hợp với", v) == []
