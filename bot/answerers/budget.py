@@ -80,8 +80,9 @@ class GroupBudget:
             if rows and len(groups) == 1 and q.attribute != "budget":
                 return None  # a question about one row of the group: the general path answers it
             shown = rows or tasks
-            total = sum(t.budget or 0 for t in shown)
-            money = f"tổng kinh phí {compose.money(total)}" if any(t.budget for t in shown) else "không ghi kinh phí"
+            written = tasks[0].group_budget if not rows else None  # the subtotal on the group row, when written
+            total = written if written is not None else sum(t.budget or 0 for t in shown)
+            money = f"tổng kinh phí {compose.money(total)}" if total else "không ghi kinh phí"
             head = f"{compose.plan_tag(pp.plan)}{group}: {money} cho {len(shown)} nhiệm vụ trong Phụ lục"
             head += f" (chủ trì: {', '.join(shown[0].lead)})." if shown[0].lead else "."
             lines.append(head)
@@ -112,8 +113,8 @@ class GroupList:
                 continue
             lines.append(f"{compose.plan_tag(pp.plan)}Phụ lục chia theo {len(groups)} đơn vị/kênh:")
             for g, ts in groups.items():
-                total = sum(t.budget or 0 for t in ts)
-                money = compose.money(total) if any(t.budget for t in ts) else "không ghi kinh phí"
+                total = ts[0].group_budget if ts[0].group_budget is not None else sum(t.budget or 0 for t in ts)
+                money = compose.money(total) if total else "không ghi kinh phí"
                 lines.append(f"- {g}: {len(ts)} nhiệm vụ, {money}")
                 recs.append(ts[0])
         if not lines:
@@ -134,6 +135,12 @@ class TotalBudget:
             total = pp.plan.appendix_total
             if total is None and any(t.budget for t in pp.tasks):
                 total = sum(t.budget or 0 for t in pp.tasks)
+            if total is None and pp.plan.budget_total is not None:
+                funding = f" ({pp.plan.funding})" if pp.plan.funding else ""
+                parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện kế hoạch: "
+                             f"{compose.money(pp.plan.budget_total)}{funding}.")
+                recs.append(funding_passage(pp) or pp.plan)
+                continue
             if total is None:
                 continue
             parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện theo Phụ lục: {compose.money(total)} "
@@ -176,7 +183,8 @@ class BudgetWithoutFigures:
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
         return (q.asks_amount or q.attribute == "budget") and ctx.docs is not None and not any(
-            ctx.k.plans[d].plan.appendix_total or any(t.budget for t in ctx.k.plans[d].tasks)
+            ctx.k.plans[d].plan.appendix_total or ctx.k.plans[d].plan.budget_total
+            or any(t.budget for t in ctx.k.plans[d].tasks)
             or any(a.budget for a in ctx.k.plans[d].activities) for d in ctx.docs)
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:

@@ -82,7 +82,8 @@ class BestRecord:
         return True
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
-        cands = [c for c in ctx.candidates(q) if not isinstance(c.record, Plan) or q.attribute == "legal"]
+        cands = [c for c in ctx.candidates(q) if (not isinstance(c.record, Plan) or q.attribute == "legal")
+                 and (not isinstance(c.record, Definition) or q.attribute == "definition")]
         if not cands:
             return refuse(not_found_text(q))
         reason = ""
