@@ -146,6 +146,7 @@ async def record_channel_answer(runtime: Any, question: str, session_id: str, an
 
 # ---- the report: similar questions grouped ---------------------------------------------------------------
 def _words(text: str) -> set[str]:
+    text = re.sub(r"\[[^\]]*\]", " ", text)  # placeholders of stripped personal data are not content
     return {w for w in re.findall(r"[a-z0-9]+", fold(text)) if w not in _STOP and len(w) > 1}
 
 
