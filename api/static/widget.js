@@ -161,7 +161,7 @@
     '.log{position:relative;flex:1 1 auto;min-height:96px;overflow-y:auto;padding:12px;background:#f5f6f8;',
     'display:flex;flex-direction:column;gap:10px}',
     '.msg{max-width:92%;padding:8px 12px;border-radius:12px;overflow-wrap:anywhere}',
-    '.text{white-space:pre-wrap}',
+    '.text{white-space:pre-wrap}.rich{white-space:normal}',
     '.user{align-self:flex-end;background:var(--c);color:var(--on);border-bottom-right-radius:4px}',
     '.bot{align-self:flex-start;background:#fff;border:1px solid #e1e4e8;border-bottom-left-radius:4px}',
     '.notfound{border-left:3px solid #b07800}',
@@ -387,11 +387,9 @@
   function renderAnswer(msg, turn) {
     var parts = Array.isArray(turn.parts) && turn.parts.length ? turn.parts : null;
     msg.body.textContent = '';
-    if (parts) {
-      msg.body.classList.remove('text');
-      renderParts(msg.body, parts);
-    } else {
-      msg.body.classList.add('text');
+    msg.body.classList.toggle('rich', !!parts);
+    if (parts) renderParts(msg.body, parts);
+    else {
       msg.body.textContent = display(turn.answer, turn.sources);
     }
     renderSources(msg.wrap, turn.sources, parts);
