@@ -126,8 +126,9 @@ def test_feedback_needs_a_server_issued_session_and_is_reported(app_client) -> N
         "session_id": sid, "question": "Ai chủ trì cuộc thi ở Hà Tĩnh? mail tôi: a@b.vn", "rating": "down",
         "province": "Hà Tĩnh", "plans": ["Hà Tĩnh, 2024"], "answer": "Sở Thông tin và Truyền thông chủ trì. Nguồn: …"})
     assert r.status_code == 200 and r.json()["ok"] is True
-    assert app_client.post("/v1/feedback", json={"session_id": sid, "question": "x", "rating": "up"}).status_code == 200
-    assert app_client.post("/v1/feedback", json={"session_id": sid, "question": "x", "rating": "meh"}).status_code == 422
+    vote = {"session_id": sid, "question": "x"}
+    assert app_client.post("/v1/feedback", json=vote | {"rating": "up"}).status_code == 200
+    assert app_client.post("/v1/feedback", json=vote | {"rating": "meh"}).status_code == 422
     report = app_client.get("/admin/unanswered", headers=AUTH).json()
     assert report["counts"] == {"not_found": 0, "unhelpful": 1, "helpful": 1}
     g = report["groups"][0]

@@ -63,8 +63,8 @@
     you: 'Bạn',
     bot: 'Trợ lý',
     quoteOf: function (i, s) { return 'Xem trích dẫn nguồn ' + i + ': ' + s; },
-    good: 'Câu trả lời hữu ích',
-    bad: 'Câu trả lời chưa hữu ích',
+    good: 'Hữu ích',
+    bad: 'Chưa hữu ích',
     rate: 'Đánh giá câu trả lời',
     thanks: 'Cảm ơn bạn đã góp ý.'
   };
@@ -355,10 +355,11 @@
   // 👍/👎: hai nút bật/tắt (aria-pressed), dùng được bằng bàn phím; gửi tới POST /v1/feedback.
   function renderVote(msg, turn) {
     var box = el('div', { 'class': 'acts', role: 'group', 'aria-label': MSG.rate });
-    var up = el('button', { type: 'button', 'class': 'vote up', 'aria-label': MSG.good, title: MSG.good,
-      'aria-pressed': String(turn.vote === 'up') }, '👍');
-    var down = el('button', { type: 'button', 'class': 'vote down', 'aria-label': MSG.bad, title: MSG.bad,
-      'aria-pressed': String(turn.vote === 'down') }, '👎');
+    // tên truy cập = chữ hiển thị ("Hữu ích" / "Chưa hữu ích"); biểu tượng chỉ để trang trí
+    var up = el('button', { type: 'button', 'class': 'vote up', 'aria-pressed': String(turn.vote === 'up') },
+      el('span', { 'aria-hidden': 'true' }, '👍 '), MSG.good);
+    var down = el('button', { type: 'button', 'class': 'vote down', 'aria-pressed': String(turn.vote === 'down') },
+      el('span', { 'aria-hidden': 'true' }, '👎 '), MSG.bad);
     var ok = el('span', { 'class': 'ok', role: 'status' }, turn.vote ? MSG.thanks : '');
     function vote(r) {
       if (turn.vote === r) return;
