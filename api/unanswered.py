@@ -168,7 +168,7 @@ def group_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         g = next((g for g in groups if similar(r["question"], g["question"], w, g["_words"])), None)
         if g is None:
             g = {"question": r["question"], "_words": w, "count": 0, "kinds": {}, "channels": {}, "provinces": {},
-                 "plans": {}, "reasons": {}, "variants": [], "last_at": r["at"], "ids": []}
+                 "plans": {}, "reasons": {}, "variants": [], "last_at": r["at"], "ids": [], "_texts": {}}
             groups.append(g)
         g["count"] += 1
         g["ids"].append(r["id"])
@@ -179,10 +179,13 @@ def group_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 g[key][value] = g[key].get(value, 0) + 1
         for p in filter(None, r["plans"].split("; ")):
             g["plans"][p] = g["plans"].get(p, 0) + 1
-        if r["question"] not in g["variants"] and len(g["variants"]) < 5:
-            g["variants"].append(r["question"])
+        g["_texts"][r["question"]] = g["_texts"].get(r["question"], 0) + 1
     for g in groups:
         g.pop("_words")
+        texts = g.pop("_texts")
+        # shown as: the most asked wording, written with diacritics if any was, then the longest
+        ranked = sorted(texts, key=lambda t: (-texts[t], fold(t) == t.lower(), -len(t)))
+        g["question"], g["variants"] = ranked[0], ranked[:5]
         g["last"] = local_time(g["last_at"])
     groups.sort(key=lambda g: (-g["count"], -g["last_at"]))
     return groups
