@@ -564,6 +564,7 @@
       if (busy) return;
       [mine.wrap, msg.wrap].forEach(function (n) { if (n.parentNode) n.parentNode.removeChild(n); });
       if (input.value.trim() === text) { input.value = ''; grow(); }
+      input.focus();
       ask(text);
     });
     msg.wrap.appendChild(el('div', { 'class': 'acts' }, again));
