@@ -272,7 +272,7 @@ async def chat_stream(request: Request, body: ChatRequest = ChatBody) -> Streami
         try:
             async for piece in iterate_in_threadpool(pieces()):
                 if isinstance(piece, Answer):
-                    piece = await feedback.after_answer(request, body.message, body.province, piece, parts=True)
+                    piece = await feedback.after_answer(request, body.message, body.province, piece)
                     yield _sse("answer", piece.model_dump(mode="json"))
                 else:
                     yield _sse("delta", {"text": str(piece)})

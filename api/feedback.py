@@ -1,7 +1,7 @@
 """👍/👎 on an answer (``POST /v1/feedback``) and the chat routes' after-answer hook.
 
-The hook is the web edge of :mod:`api.unanswered`: a ``found: false`` answer is recorded, and the
-streamed answer (what the widget reads) gets its presentation ``parts``. A vote needs a session the
+The hook is the web edge of :mod:`api.unanswered`: a ``found: false`` answer is recorded, and a client
+that asks for them (``?parts=1``, the widget) gets the presentation ``parts``. A vote needs a session the
 server issued (so the report cannot be filled by anyone with curl without first asking a question);
 the question is stored with personal data stripped; a 👍 keeps no text at all.
 """
@@ -44,12 +44,16 @@ def _plans(request: Request) -> list[Any]:
     return list((getattr(getattr(assistant, "k", None), "plans", None) or {}).values())
 
 
-async def after_answer(request: Request, question: str, province: str | None, ans: Answer, *,
-                       parts: bool = False) -> Answer:
-    """Record an unanswered question; with ``parts``, add the widget's presentation parts."""
+async def after_answer(request: Request, question: str, province: str | None, ans: Answer) -> Answer:
+    """Record an unanswered question; add the presentation ``parts`` when the client asked (``?parts=1``).
+
+    Opt-in, so that the Answer of ``/v1/chat`` and ``/v1/chat/stream`` stays the documented four fields
+    for every other client; the widget asks for parts.
+    """
     if not ans.found:
         await run_in_threadpool(unanswered.record_answer, request.app.state.settings, "web", question, province, ans)
-    return with_parts(ans, _plans(request)) if parts else ans
+    wants = request.query_params.get("parts", "").lower() in ("1", "true", "yes")
+    return with_parts(ans, _plans(request)) if wants else ans
 
 
 @router.post("/v1/feedback", tags=["trò chuyện"], summary="Đánh giá một câu trả lời (👍/👎)",

@@ -60,3 +60,13 @@ def test_with_parts_keeps_the_answer_text_and_fills_parts_only_once() -> None:
     assert with_parts(rich.model_copy(update={"parts": [{"type": "lead", "text": "x"}]})).parts == [
         {"type": "lead", "text": "x"}]
     assert "parts" not in ans.model_dump(mode="json")  # absent unless set: the JSON contract is unchanged
+
+
+def test_parts_are_opt_in_so_the_answer_contract_is_unchanged(api_client) -> None:
+    q = {"message": "Ai chủ trì cuộc thi tìm hiểu CCHC ở Hà Tĩnh?"}
+    plain = api_client.post("/v1/chat", json=q).json()
+    rich = api_client.post("/v1/chat?parts=1", json=q).json()
+    assert "parts" not in plain and rich["parts"] and rich["answer"] == plain["answer"]
+    stream = api_client.post("/v1/chat/stream?parts=1", json=q).text
+    assert '"parts"' in stream and '"type": "quote"' in stream
+    assert '"parts"' not in api_client.post("/v1/chat/stream", json=q).text

@@ -444,7 +444,7 @@
     inflight = ctrl;
     var final = null;
     try {
-      var res = await fetch(new URL('v1/chat/stream', BASE).href, {
+      var res = await fetch(new URL('v1/chat/stream?parts=1', BASE).href, {
         method: 'POST', mode: 'cors', credentials: 'omit',
         headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
         body: JSON.stringify(payload), signal: ctrl ? ctrl.signal : undefined
