@@ -62,7 +62,9 @@ async def feedback(request: Request, body: FeedbackRequest) -> JSONResponse:
     """Ghi nhận 👍/👎 cho câu trả lời của `question` trong phiên `session_id` (dữ liệu cá nhân được xoá)."""
     runtime = getattr(request.app.state, "runtime", None)
     sessions = getattr(runtime, "sessions", None)
-    known = sessions is not None and await run_in_threadpool(lambda: bool(sessions.history(body.session_id)))
+    # web sessions only: an id with a channel prefix ('tg:…', 'zalo:…') belongs to a chat, not to this client
+    web = ":" not in body.session_id
+    known = web and sessions is not None and await run_in_threadpool(lambda: bool(sessions.history(body.session_id)))
     if not known:
         return JSONResponse({"ok": False, "detail": UNKNOWN_SESSION}, status_code=404)
     kind = "unhelpful" if body.rating == "down" else "helpful"

@@ -120,6 +120,9 @@ def test_streamed_refusal_is_recorded_once(app_client) -> None:
 def test_feedback_needs_a_server_issued_session_and_is_reported(app_client) -> None:
     bad = app_client.post("/v1/feedback", json={"session_id": "khong-co", "question": "x", "rating": "down"})
     assert bad.status_code == 404 and "cuộc trò chuyện" in bad.json()["detail"]
+    app_client.app.state.runtime.sessions.append("tg:42", "Ai chủ trì?")  # a Telegram chat's session
+    chat = app_client.post("/v1/feedback", json={"session_id": "tg:42", "question": "x", "rating": "down"})
+    assert chat.status_code == 404
     sid = app_client.post("/v1/chat", json={"message": "Ai chủ trì cuộc thi tìm hiểu CCHC ở Hà Tĩnh?"}).json()[
         "session_id"]
     r = app_client.post("/v1/feedback", json={
