@@ -5,8 +5,9 @@
 - ``POST /admin/documents[?dry_run=true]``: upload a new plan (multipart field ``file``, optional
   form fields ``province`` and ``year``); with ``dry_run`` it is parsed and shown, never stored;
 - ``PUT /admin/documents/{id}[?dry_run=true]``: replace a plan with a new version (same fields);
-- ``DELETE /admin/documents/{id}``: withdraw a plan;
-- ``GET /admin/audit``: the latest entries of the audit log.
+- ``DELETE /admin/documents/{id}``: withdraw a plan; ``POST /admin/documents/{id}/restore``: put it back;
+- ``GET /admin/audit``: the latest entries of the audit log (with local times);
+- ``GET /admin/unanswered`` and ``/admin/unanswered.csv``: what citizens could not get answered.
 
 Everything under ``/admin`` answers 404 unless ``CCHC_ADMIN_TOKEN`` is set. Calls need
 ``Authorization: Bearer <token>`` (compared in constant time). The token is never logged: the audit
@@ -26,12 +27,14 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
+from api import unanswered
 from api.settings import Settings
 from corpus.admin import (
+    AlreadyLiveError,
     ContentMismatchError,
     CorpusAdmin,
     DuplicateDocumentError,
@@ -46,6 +49,7 @@ from corpus.admin import (
     size_limit_message,
     token_fingerprint,
 )
+from corpus.audit import local_time
 from corpus.errors import CorpusError, DocumentNotFound, LoaderError, NotAPlanError
 
 log = logging.getLogger("cchc.admin")
@@ -66,6 +70,7 @@ _ERRORS: list[tuple[type[Exception], int, str]] = [
     (TooLargeError, 413, "too_large"),
     (UnsupportedTypeError, 415, "unsupported_type"),
     (DuplicateDocumentError, 409, "duplicate"),
+    (AlreadyLiveError, 409, "already_live"),
     (DocumentNotFound, 404, "not_found"),
     (ReindexError, 500, "reindex_failed"),
     (BadUpload, 400, "bad_request"),
@@ -269,13 +274,32 @@ def admin_page() -> HTMLResponse:
 
 
 @router.get("/documents")
-def list_documents(request: Request, _who: str = Depends(require_admin)) -> dict[str, Any]:
-    """The plans the assistant is answering from now, and the withdrawn bundled plans."""
-    store = request.app.state.runtime.store
-    docs = [admin_list_view(d) for d in sorted(store.documents(), key=lambda d: d.doc_id)]
-    withdrawn = [{"id": k, "withdrawn_at": v.get("withdrawn_at"), "withdrawn_by": v.get("withdrawn_by")}
-                 for k, v in store.withdrawn().items()]
+async def list_documents(request: Request, _who: str = Depends(require_admin)) -> JSONResponse:
+    """The plans the assistant is answering from now, and the withdrawn plans (restorable ones marked)."""
+    svc = _service(request)
+    return _no_store(await anyio.to_thread.run_sync(lambda: documents_listing(request.app.state.runtime.store, svc)))
+
+
+def documents_listing(live_store: Any, svc: CorpusAdmin) -> dict[str, Any]:
+    """What is on disk decides (cheap: file names and sidecars, no parsing); the loaded index adds the views.
+
+    A plan withdrawn on disk is never listed as live even if the service still holds the old index;
+    a plan on disk that the service has not loaded yet is listed with ``pending: true``.
+    """
+    on_disk = {e.doc_id: e for e in svc.store().entries()}
+    loaded = {d.doc_id: d for d in live_store.documents()}
+    docs = [admin_list_view(loaded[i]) | {"pending": False} for i in sorted(on_disk) if i in loaded]
+    docs += [{"id": i, "title": None, "province": None, "year": None, "number": None, "date": None, "signer": None,
+              "tasks": None, "duties": None, "passages": None, "source": "bundled" if e.bundled else "uploaded",
+              "sha256": None, "filename": e.path.name, "uploaded_at": e.meta.get("uploaded_at"),
+              "uploaded_by": e.meta.get("uploaded_by"), "pending": True}
+             for i, e in sorted(on_disk.items()) if i not in loaded]
+    withdrawn = [w | {"withdrawn_at_local": local_time(w.get("withdrawn_at"))} for w in svc.withdrawn(set(on_disk))]
     return {"ok": True, "count": len(docs), "documents": docs, "withdrawn": withdrawn}
+
+
+def _no_store(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/documents/{doc_id}")
@@ -313,8 +337,39 @@ async def withdraw_document(doc_id: str, request: Request, who: str = Depends(re
                          "message": f"Đã thu hồi kế hoạch “{info['id']}”; trợ lý không còn trả lời theo kế hoạch này."})
 
 
+@router.post("/documents/{doc_id}/restore")
+async def restore_document(doc_id: str, request: Request, who: str = Depends(require_admin)) -> JSONResponse:
+    """Put a withdrawn plan back (its archived original, or the bundled plan behind a tombstone)."""
+    svc = _service(request)
+    try:
+        info = await anyio.to_thread.run_sync(lambda: svc.restore(doc_id, who=who))
+    except CorpusError as exc:
+        return _error(exc)
+    return JSONResponse({"ok": True, "id": info["id"], "sha256": info["sha256"],
+                         "message": f"Đã khôi phục kế hoạch “{info['id']}”; trợ lý trả lời lại theo kế hoạch này."})
+
+
 @router.get("/audit")
-def audit_log(request: Request, limit: int = 50, _who: str = Depends(require_admin)) -> dict[str, Any]:
-    """The latest changes (newest first), from the append-only ``<data>/audit.log``."""
-    entries = _service(request).audit()
-    return {"ok": True, "entries": list(reversed(entries))[: max(1, min(limit, 500))]}
+def audit_log(request: Request, limit: int = 50, _who: str = Depends(require_admin)) -> JSONResponse:
+    """The latest changes (newest first), from the append-only ``<data>/audit.log``; times also in local time."""
+    entries = list(reversed(_service(request).audit()))[: max(1, min(limit, 500))]
+    return _no_store({"ok": True, "timezone": "Asia/Ho_Chi_Minh",
+                      "entries": [e | {"when_local": local_time(e.get("when"))} for e in entries]})
+
+
+# ---- the unanswered-questions report (issue 14) ---------------------------------------------------------
+
+@router.get("/unanswered")
+async def unanswered_report(request: Request, _who: str = Depends(require_admin)) -> JSONResponse:
+    """Questions answered ``found: false`` and answers marked 👎, grouped by similar question, most asked first."""
+    store = unanswered.store_for(_settings(request))
+    return _no_store(await anyio.to_thread.run_sync(lambda: unanswered.report(store)))
+
+
+@router.get("/unanswered.csv")
+async def unanswered_csv(request: Request, _who: str = Depends(require_admin)) -> Response:
+    """The same report as CSV (one line per question, with its group), for a spreadsheet."""
+    store = unanswered.store_for(_settings(request))
+    body = await anyio.to_thread.run_sync(lambda: unanswered.to_csv(store))
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="cau-hoi-chua-tra-loi.csv"', "Cache-Control": "no-store"})

@@ -15,12 +15,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
-from api import admin, chat, web, webhooks
+from api import admin, chat, feedback, web, webhooks
 from api.runtime import Runtime
 from api.settings import Settings
 from retrieval.embedders import Embedder
 
-MODULES = (chat, web, webhooks, admin)
+MODULES = (chat, feedback, web, webhooks, admin)
 log = logging.getLogger("cchc.api")
 
 TAGS = [

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from api import feedback
 from bot.answer import Answer
 
 log = logging.getLogger("cchc.api")
@@ -246,7 +247,7 @@ async def chat(request: Request, body: ChatRequest = ChatBody) -> Answer | JSONR
     except Exception:
         log.exception("assistant failed")
         return _error(500, ERROR_500)
-    return ans
+    return await feedback.after_answer(request, body.message, body.province, ans)  # issue 14: unanswered report
 
 
 @router.post(
@@ -271,6 +272,7 @@ async def chat_stream(request: Request, body: ChatRequest = ChatBody) -> Streami
         try:
             async for piece in iterate_in_threadpool(pieces()):
                 if isinstance(piece, Answer):
+                    piece = await feedback.after_answer(request, body.message, body.province, piece)
                     yield _sse("answer", piece.model_dump(mode="json"))
                 else:
                     yield _sse("delta", {"text": str(piece)})

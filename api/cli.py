@@ -134,6 +134,25 @@ def cmd_corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_corpus_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Put a withdrawn plan back (the archived upload, or the bundled plan behind its tombstone)."""
+    from corpus.errors import CorpusError
+
+    admin = _admin(settings)
+    if args.doc_id is None:
+        rows = [[w["id"], w.get("withdrawn_at") or "—", w.get("filename") or "—", "có" if w["restorable"] else "không"]
+                for w in admin.withdrawn()]
+        _print_table(rows, ["id", "thu hồi lúc (UTC)", "tệp", "khôi phục được"])
+        return 0
+    try:
+        info = admin.restore(args.doc_id, who="cli")
+    except CorpusError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 1
+    print(f"Đã khôi phục kế hoạch '{info['id']}'. Lần chạy `cchc ask`/`cchc serve` tiếp theo sẽ dùng lại kế hoạch này.")
+    return 0
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -290,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     rm = csub.add_parser("remove", help="thu hồi một kế hoạch")
     rm.add_argument("doc_id")
     rm.set_defaults(func=cmd_corpus_remove)
+    rs = csub.add_parser("restore", help="khôi phục một kế hoạch đã thu hồi (không có ID: liệt kê)")
+    rs.add_argument("doc_id", nargs="?")
+    rs.set_defaults(func=cmd_corpus_restore)
     tg = sub.add_parser("telegram", help="kênh Telegram: đăng ký webhook, chạy thử bằng polling")
     tsub = tg.add_subparsers(dest="telegram_cmd", required=True)
     sw = tsub.add_parser("set-webhook", help="đăng ký URL webhook (kèm mã bí mật) với Telegram")

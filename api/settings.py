@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     admin_token: SecretStr | None = None
     max_upload_mb: int = 20
+    # unanswered-questions report (<data>/unanswered.sqlite3): rows older than this are deleted
+    unanswered_retention_days: int = 90
 
     # channels: a channel whose settings are missing is simply off (see docs/channels.md)
     telegram_bot_token: SecretStr | None = None

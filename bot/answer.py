@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -19,3 +21,6 @@ class Answer(BaseModel):
     found: bool
     sources: list[Source] = Field(default_factory=list)
     session_id: str | None = None
+    # Optional presentation hints for rich clients (the widget): lead, plan tags, labelled lines, quote cells.
+    # ``answer`` stays the complete plain text; absent from the JSON unless set (see docs/embed.md).
+    parts: list[dict[str, Any]] | None = Field(default=None, exclude_if=lambda v: v is None)

@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corpus.admin_views import admin_list_view, admin_show_view
+from corpus.admin_views import admin_list_view, admin_show_view, archived_files, withdrawn_view
 from corpus.audit import AUDIT_LOG, append_audit, now_utc, read_audit, token_fingerprint
 from corpus.errors import CorpusError, DocumentNotFound
 from corpus.journal import ARCHIVE, JOURNAL, LOCK_FILE, TXN_DIR, Txn, file_lock, recover_interrupted, recover_locked
@@ -41,6 +43,8 @@ from corpus.store import (
     CorpusStore,
     Entry,
     StoredDocument,
+    file_sha256,
+    read_json,
 )
 from corpus.uploads import (
     CHUNK,
@@ -66,12 +70,12 @@ from corpus.validation import (
 from corpus.vocab import Vocabulary, fold, load_vocabulary
 
 __all__ = [
-    "ARCHIVE", "AUDIT_LOG", "CHUNK", "DOC_ID", "INCOMING", "JOURNAL", "LOCK_FILE", "STALE_INCOMING_SECONDS",
-    "TXN_DIR", "ContentMismatchError", "CorpusAdmin", "DuplicateDocumentError", "InvalidMetadataError",
-    "ReindexError", "TooLargeError", "UnsupportedTypeError", "Upload", "UploadWriter", "admin_list_view",
-    "admin_show_view", "append_audit", "check_content", "check_extension", "clean_filename", "normalise_overrides",
-    "now_utc", "plan_problems", "read_audit", "recover_interrupted", "size_limit_message", "sniff",
-    "token_fingerprint", "validate",
+    "ARCHIVE", "AUDIT_LOG", "AlreadyLiveError", "CHUNK", "DOC_ID", "INCOMING", "JOURNAL", "LOCK_FILE",
+    "STALE_INCOMING_SECONDS", "TXN_DIR", "ContentMismatchError", "CorpusAdmin", "DuplicateDocumentError",
+    "InvalidMetadataError", "ReindexError", "TooLargeError", "UnsupportedTypeError", "Upload", "UploadWriter",
+    "admin_list_view", "admin_show_view", "append_audit", "check_content", "check_extension", "clean_filename",
+    "normalise_overrides", "now_utc", "plan_problems", "read_audit", "recover_interrupted", "size_limit_message",
+    "sniff", "token_fingerprint", "validate",
 ]
 
 log = logging.getLogger("cchc.admin")
@@ -88,6 +92,10 @@ class DuplicateDocumentError(CorpusError):
     def __init__(self, message: str, existing_id: str) -> None:
         super().__init__(message)
         self.existing_id = existing_id
+
+
+class AlreadyLiveError(CorpusError):
+    """A restore asked for a plan that is live (again) already."""
 
 
 class ReindexError(CorpusError):
@@ -213,6 +221,44 @@ class CorpusAdmin:
             txn.commit(self.audit_path)
             log.info("plan %s withdrawn by %s", doc_id, who)
             return {"id": doc_id, "sha256": sha, "source": "bundled" if entry.bundled else "uploaded"}
+
+    def withdrawn(self, live_ids: set[str] | None = None) -> list[dict[str, Any]]:
+        """Withdrawn plans (bundled or uploaded) that are not live again, newest first, with ``restorable``."""
+        store = self.store()
+        live = live_ids if live_ids is not None else {e.doc_id for e in store.entries()}
+        return withdrawn_view(live, store.withdrawn(), self.audit(), self.uploads / ARCHIVE)
+
+    def restore(self, doc_id: str, *, who: str = "cli") -> dict[str, Any]:
+        """Put a withdrawn plan back: the archived original and sidecar return; a tombstone is lifted."""
+        with self._locked():
+            store = self.store()
+            if any(e.doc_id == doc_id for e in store.entries()):
+                raise AlreadyLiveError(f"Kế hoạch mã '{doc_id}' đang được sử dụng, không cần khôi phục.")
+            stone = self.uploads / (doc_id + TOMBSTONE_SUFFIX)
+            files = archived_files(self.uploads / ARCHIVE, doc_id, self.audit()) if DOC_ID.match(doc_id) else []
+            if not files and not stone.exists():
+                raise DocumentNotFound(f"Không có kế hoạch đã thu hồi nào có mã '{doc_id[:100]}' để khôi phục.")
+            original = next((f for f, name in files if not name.endswith(META_SUFFIX)), None)
+            sha = file_sha256(original) if original else (read_json(stone).get("sha256") if stone.exists() else None)
+            if sha:
+                self._check_duplicate(store, sha, doc_id)
+            meta = next((f for f, n in files if n.endswith(META_SUFFIX)), None)
+            filename = (read_json(meta).get("filename") if meta else None) or (original.name if original else None)
+            audit = {"when": now_utc(), "who": who, "action": "restore", "doc_id": doc_id, "sha256": sha,
+                     "filename": filename}
+            txn = Txn(self.uploads, "restore", doc_id, audit)
+            if stone.exists():
+                txn.stash(stone.name)
+            staging = self.uploads / INCOMING
+            staging.mkdir(parents=True, exist_ok=True)
+            for src, live_name in files:  # copies: the archive keeps its history, a rollback loses nothing
+                staged = staging / f"restore-{uuid.uuid4().hex[:8]}-{live_name}"
+                shutil.copy2(src, staged)
+                txn.place(staged, live_name)
+            self._reindex(txn)
+            txn.commit(self.audit_path)
+            log.info("plan %s restored by %s", doc_id, who)
+            return {"id": doc_id, "sha256": sha, "source": "uploaded" if files else "bundled"}
 
     # -- internals
     @contextlib.contextmanager

@@ -41,3 +41,21 @@ def read_audit(path: Path) -> list[dict[str, Any]]:
         with contextlib.suppress(ValueError):
             out.append(json.loads(line))
     return out
+
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_time(when: str | None) -> str | None:
+    """'2026-12-02T13:31:00Z' -> '02/12/2026 20:31:00' in Vietnam's time (what the admin reads)."""
+    if not when:
+        return None
+    from zoneinfo import ZoneInfo
+
+    try:
+        t = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        return when
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(ZoneInfo(LOCAL_TZ)).strftime("%d/%m/%Y %H:%M:%S")

@@ -85,10 +85,14 @@ async def ask(runtime: Any, text: str, session_id: str) -> Answer:
     """Run the blocking assistant in a worker thread; never raises (a failure becomes a polite answer)."""
     assistant = runtime.assistant  # read once: an admin reload swaps it as a whole
     try:
-        return await asyncio.to_thread(assistant.answer, text, None, session_id)
+        ans = await asyncio.to_thread(assistant.answer, text, None, session_id)
     except Exception:  # noqa: BLE001 - the chat must always get a reply
         log.exception("assistant failed for session %s", session_id)
         return Answer(answer=FAILURE, found=False, session_id=session_id)
+    from api.unanswered import record_channel_answer  # issue 14: the unanswered-questions report (never raises)
+
+    await record_channel_answer(runtime, text, session_id, ans)
+    return ans
 
 
 class KeyedLocks:
