@@ -6,7 +6,8 @@
   form fields ``province`` and ``year``); with ``dry_run`` it is parsed and shown, never stored;
 - ``PUT /admin/documents/{id}[?dry_run=true]``: replace a plan with a new version (same fields);
 - ``DELETE /admin/documents/{id}``: withdraw a plan;
-- ``GET /admin/audit``: the latest entries of the audit log.
+- ``GET /admin/audit``: the latest entries of the audit log;
+- ``GET /admin/progress``: what the running change (or the start-up build) is doing: stage, done, total.
 
 Everything under ``/admin`` answers 404 unless ``CCHC_ADMIN_TOKEN`` is set. Calls need
 ``Authorization: Bearer <token>`` (compared in constant time). The token is never logged: the audit
@@ -117,11 +118,28 @@ def require_admin(request: Request, _: None = Depends(admin_enabled)) -> str:
     return token_fingerprint(token)
 
 
-def _service(request: Request) -> CorpusAdmin:
+def _runtime(request: Request):
     rt = request.app.state.runtime
+    if rt is None:  # ``cchc serve`` still building its index
+        raise HTTPException(status_code=503, detail="Trợ lý đang lập chỉ mục, vui lòng thử lại sau ít phút.")
+    return rt
+
+
+def _tracked_reload(rt, uploads: Path) -> None:
+    """The runtime's reload, announced on /admin/progress with the change it serves (from the journal)."""
+    from corpus.journal import JOURNAL
+    from corpus.store import read_json
+
+    journal = read_json(uploads / JOURNAL) if (uploads / JOURNAL).exists() else {}
+    rt.progress.begin(journal.get("action") or "reload", journal.get("doc_id"))
+    rt.reload()
+
+
+def _service(request: Request) -> CorpusAdmin:
+    rt = _runtime(request)
     s = _settings(request)
-    return CorpusAdmin(s.data_dir, reload=rt.reload, lock=rt.admin_lock, max_bytes=s.max_upload_mb * 1024 * 1024,
-                       vocab=rt.store.vocab, live=rt.store)
+    return CorpusAdmin(s.data_dir, reload=lambda: _tracked_reload(rt, s.uploads_dir), lock=rt.admin_lock,
+                       max_bytes=s.max_upload_mb * 1024 * 1024, vocab=rt.store.vocab, live=rt.store)
 
 
 # ---- streaming multipart ------------------------------------------------------------------------------
@@ -271,7 +289,7 @@ def admin_page() -> HTMLResponse:
 @router.get("/documents")
 def list_documents(request: Request, _who: str = Depends(require_admin)) -> dict[str, Any]:
     """The plans the assistant is answering from now, and the withdrawn bundled plans."""
-    store = request.app.state.runtime.store
+    store = _runtime(request).store
     docs = [admin_list_view(d) for d in sorted(store.documents(), key=lambda d: d.doc_id)]
     withdrawn = [{"id": k, "withdrawn_at": v.get("withdrawn_at"), "withdrawn_by": v.get("withdrawn_by")}
                  for k, v in store.withdrawn().items()]
@@ -282,7 +300,7 @@ def list_documents(request: Request, _who: str = Depends(require_admin)) -> dict
 def show_document(doc_id: str, request: Request, _who: str = Depends(require_admin)) -> JSONResponse:
     """What was parsed from one plan: metadata, tasks, duties, counts and warnings."""
     try:
-        view = admin_show_view(request.app.state.runtime.store.get(doc_id))
+        view = admin_show_view(_runtime(request).store.get(doc_id))
     except CorpusError as exc:
         return _error(exc)
     return JSONResponse({"ok": True} | view)
@@ -318,3 +336,12 @@ def audit_log(request: Request, limit: int = 50, _who: str = Depends(require_adm
     """The latest changes (newest first), from the append-only ``<data>/audit.log``."""
     entries = _service(request).audit()
     return {"ok": True, "entries": list(reversed(entries))[: max(1, min(limit, 500))]}
+
+
+@router.get("/progress")
+def change_progress(request: Request, _who: str = Depends(require_admin)) -> dict[str, Any]:
+    """What the running change is doing (``running`` false when idle): stage, units done out of total."""
+    progress = getattr(request.app.state, "progress", None)
+    if progress is None:
+        return {"running": False, "op": None, "doc_id": None, "stage": "idle", "done": 0, "total": 0}
+    return progress.snapshot()
