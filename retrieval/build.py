@@ -2,7 +2,7 @@
 
 Layout under ``<data>``:
 
-- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units and their vector ids);
+- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units, their terms and vector ids);
 - ``index/current.json``: names the live version; replaced atomically, so a half-built version is never
   used, and the version live before it is kept (requests still running on it must not lose it);
 - ``index/vectors/``: the embedded Chroma store shared by every version (or a Chroma server);
@@ -176,7 +176,8 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
         ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress, embed_chars)
         (tmp / "units.json").write_text(
             json.dumps({"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
-                        "embed_chars": embed_chars, "units": [u.to_dict() for u in units], "vector_ids": vids},
+                        "embed_chars": embed_chars, "units": [u.to_dict() for u in units], "vector_ids": vids,
+                        "terms": terms},
                        ensure_ascii=False),
             encoding="utf-8")
     except BaseException:
@@ -203,7 +204,9 @@ def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_fac
     vids = data["vector_ids"]
     if len(vids) != len(units):
         raise IndexFormatError("units and vector ids differ in number")
-    terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
+    terms = data.get("terms")  # saved with the version, so opening needs no cache
+    if not isinstance(terms, list) or len(terms) != len(units):
+        terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
     store = open_store(data_dir, chroma_factory, cur["collection"])
     progress.start("verify", len(vids))
     added = ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress,
