@@ -86,7 +86,11 @@ def _admin(settings: Settings, reindex: bool = False):
     if reindex:
         def reload() -> None:
             _build_with_progress(settings)
-    return CorpusAdmin(settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024, reload=reload)
+    from bot.factory import make_store
+
+    # the live corpus through the parse cache: checking an upload against it must not re-parse every plan
+    return CorpusAdmin(settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024, reload=reload,
+                       live=make_store(settings))
 
 
 def _build_with_progress(settings: Settings, force: bool = False):

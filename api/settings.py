@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     session_ttl_minutes: int = 60
     session_max_turns: int = 10
     sessions_factory: str | None = None  # "module:callable" returning a shared SessionStore (docs/scaling.md)
+    channel_store_factory: str | None = None  # "module:callable" returning a shared dedupe/token store
     max_message_chars: int = 2000
     admin_token: SecretStr | None = None
     max_upload_mb: int = 20

@@ -59,6 +59,22 @@ def make_sessions(settings: Settings) -> SessionStore:
                           max_turns=settings.session_max_turns)
 
 
+def make_channel_store(settings: Settings):
+    """The Telegram/Zalo dedupe and token store: SQLite in the data dir, or ``CCHC_CHANNEL_STORE_FACTORY``.
+
+    The callable gets the Settings and returns an object with ChannelStore's methods (``first_delivery``,
+    ``load_zalo_tokens``, ``save_zalo_tokens``, ``close`` …); several workers behind one webhook URL share one.
+    """
+    if settings.channel_store_factory:
+        import importlib
+
+        module, _, attr = settings.channel_store_factory.partition(":")
+        return getattr(importlib.import_module(module), attr or "make_channel_store")(settings)
+    from bot.channels.store import ChannelStore
+
+    return ChannelStore(settings.data_dir / "channels.sqlite3")
+
+
 def _parse_reporter(progress: Progress):
     def report(done: int, total: int) -> None:
         if done == 1:
@@ -98,8 +114,8 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
                   progress=progress, embed_chars=settings.embed_chars)
 
 
-__all__ = ["VectorStoreError", "build_index", "index_exists", "make_sessions", "make_store", "make_embedder",
-           "with_llm"]
+__all__ = ["VectorStoreError", "build_index", "index_exists", "make_channel_store", "make_sessions", "make_store",
+           "make_embedder", "with_llm"]
 
 
 def with_llm(assistant: Assistant, settings: Settings) -> Assistant | LLMAssistant:

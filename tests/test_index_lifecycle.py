@@ -282,3 +282,15 @@ def test_bundled_dir_is_never_written(tmp_path):
     before = sorted(p.name for p in BUNDLED_DIR.iterdir())
     build_index(Settings(data_dir=tmp_path, embedder="hash"))
     assert sorted(p.name for p in BUNDLED_DIR.iterdir()) == before
+
+
+def test_cli_corpus_add_updates_the_index_with_progress_lines(tmp_path):
+    build_index(Settings(data_dir=tmp_path, embedder="hash"))
+    before = load_current(tmp_path)["hash"]
+    src = tmp_path / "ca-mau.txt"
+    src.write_bytes(render(plan(), ".txt"))
+    done = _cli(tmp_path, "corpus", "add", str(src))
+    assert done.returncode == 0, done.stderr
+    assert "[chỉ mục] nhúng vector:" in done.stderr and "Đã cập nhật chỉ mục" in done.stdout
+    assert load_current(tmp_path)["hash"] != before
+    assert load_current(tmp_path)["hash"] == make_store(Settings(data_dir=tmp_path)).content_hash()
