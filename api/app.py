@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         loader = None
         if runtime is not None:
             app.state.runtime = runtime
-            app.state.progress = runtime.progress
+            app.state.progress = getattr(runtime, "progress", None) or app.state.progress
             await _start_modules(app)
         elif load_in_background:
             loader = asyncio.create_task(_load_runtime(app, settings, embedder))
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     )
     app.state.settings = settings
     app.state.runtime = None  # /readyz answers 503 until the lifespan has loaded it
-    app.state.progress = runtime.progress if runtime is not None else Progress()
+    app.state.progress = getattr(runtime, "progress", None) or Progress()
     app.state.startup_error = None
     app.state.modules_started = False
     app.add_exception_handler(RequestValidationError, chat.validation_error_handler)
