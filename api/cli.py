@@ -160,7 +160,8 @@ def cmd_corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
     except CorpusError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 1
-    print(f"Đã thu hồi kế hoạch '{info['id']}'. Lần chạy `cchc ask`/`cchc serve` tiếp theo sẽ không dùng kế hoạch này.")
+    print(f"Đã thu hồi kế hoạch '{info['id']}' và cập nhật chỉ mục. "
+          "Dịch vụ đang chạy trên cùng thư mục dữ liệu cần khởi động lại để thấy thay đổi.")
     return 0
 
 
