@@ -8,6 +8,7 @@
 - ``DELETE /admin/documents/{id}``: withdraw a plan; ``POST /admin/documents/{id}/restore``: put it back;
 - ``GET /admin/audit``: the latest entries of the audit log (with local times);
 - ``GET /admin/unanswered`` and ``/admin/unanswered.csv``: what citizens could not get answered.
+- ``GET /admin/progress``: what the running change (or the start-up build) is doing: stage, done, total.
 
 Everything under ``/admin`` answers 404 unless ``CCHC_ADMIN_TOKEN`` is set. Calls need
 ``Authorization: Bearer <token>`` (compared in constant time). The token is never logged: the audit
@@ -122,11 +123,28 @@ def require_admin(request: Request, _: None = Depends(admin_enabled)) -> str:
     return token_fingerprint(token)
 
 
-def _service(request: Request) -> CorpusAdmin:
+def _runtime(request: Request):
     rt = request.app.state.runtime
+    if rt is None:  # ``cchc serve`` still building its index
+        raise HTTPException(status_code=503, detail="Trợ lý đang lập chỉ mục, vui lòng thử lại sau ít phút.")
+    return rt
+
+
+def _tracked_reload(rt, uploads: Path) -> None:
+    """The runtime's reload, announced on /admin/progress with the change it serves (from the journal)."""
+    from corpus.journal import JOURNAL
+    from corpus.store import read_json
+
+    journal = read_json(uploads / JOURNAL) if (uploads / JOURNAL).exists() else {}
+    rt.progress.begin(journal.get("action") or "reload", journal.get("doc_id"))
+    rt.reload()
+
+
+def _service(request: Request) -> CorpusAdmin:
+    rt = _runtime(request)
     s = _settings(request)
-    return CorpusAdmin(s.data_dir, reload=rt.reload, lock=rt.admin_lock, max_bytes=s.max_upload_mb * 1024 * 1024,
-                       vocab=rt.store.vocab, live=rt.store)
+    return CorpusAdmin(s.data_dir, reload=lambda: _tracked_reload(rt, s.uploads_dir), lock=rt.admin_lock,
+                       max_bytes=s.max_upload_mb * 1024 * 1024, vocab=rt.store.vocab, live=rt.store)
 
 
 # ---- streaming multipart ------------------------------------------------------------------------------
@@ -277,7 +295,7 @@ def admin_page() -> HTMLResponse:
 async def list_documents(request: Request, _who: str = Depends(require_admin)) -> JSONResponse:
     """The plans the assistant is answering from now, and the withdrawn plans (restorable ones marked)."""
     svc = _service(request)
-    return _no_store(await anyio.to_thread.run_sync(lambda: documents_listing(request.app.state.runtime.store, svc)))
+    return _no_store(await anyio.to_thread.run_sync(lambda: documents_listing(_runtime(request).store, svc)))
 
 
 def documents_listing(live_store: Any, svc: CorpusAdmin) -> dict[str, Any]:
@@ -306,7 +324,7 @@ def _no_store(body: dict[str, Any], status: int = 200) -> JSONResponse:
 def show_document(doc_id: str, request: Request, _who: str = Depends(require_admin)) -> JSONResponse:
     """What was parsed from one plan: metadata, tasks, duties, counts and warnings."""
     try:
-        view = admin_show_view(request.app.state.runtime.store.get(doc_id))
+        view = admin_show_view(_runtime(request).store.get(doc_id))
     except CorpusError as exc:
         return _error(exc)
     return JSONResponse({"ok": True} | view)
@@ -373,3 +391,12 @@ async def unanswered_csv(request: Request, _who: str = Depends(require_admin)) -
     body = await anyio.to_thread.run_sync(lambda: unanswered.to_csv(store))
     return Response(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="cau-hoi-chua-tra-loi.csv"', "Cache-Control": "no-store"})
+
+
+@router.get("/progress")
+def change_progress(request: Request, _who: str = Depends(require_admin)) -> dict[str, Any]:
+    """What the running change is doing (``running`` false when idle): stage, units done out of total."""
+    progress = getattr(request.app.state, "progress", None)
+    if progress is None:
+        return {"running": False, "op": None, "doc_id": None, "stage": "idle", "done": 0, "total": 0}
+    return progress.snapshot()

@@ -6,6 +6,8 @@ Each concern lives in its own module exposing ``router`` and, optionally, ``asyn
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,7 @@ from api import admin, chat, feedback, web, webhooks
 from api.runtime import Runtime
 from api.settings import Settings
 from retrieval.embedders import Embedder
+from retrieval.progress import Progress
 
 MODULES = (chat, feedback, web, webhooks, admin)
 log = logging.getLogger("cchc.api")
@@ -35,25 +38,67 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=500, content={"detail": chat.ERROR_500, "errors": []})
 
 
+async def _start_modules(app: FastAPI) -> None:
+    for m in MODULES:
+        hook = getattr(m, "on_startup", None)
+        if hook:
+            await hook(app)
+    app.state.modules_started = True
+
+
+async def _load_runtime(app: FastAPI, settings: Settings, embedder: Embedder | None) -> None:
+    """Build or open the index off the event loop; /readyz reports progress until it is done."""
+    import anyio.to_thread
+
+    progress: Progress = app.state.progress
+    try:
+        rt = await anyio.to_thread.run_sync(lambda: Runtime.start(settings, embedder, progress),
+                                            abandon_on_cancel=True)
+    except Exception as exc:  # noqa: BLE001 - the service stays up and says why it is not ready
+        app.state.startup_error = _reason(exc)
+        log.error("the index could not be loaded: %s", app.state.startup_error)
+        return
+    app.state.runtime = rt
+    await _start_modules(app)
+    log.info("index ready: %d units", rt.assistant.k.index.size if hasattr(rt.assistant, "k") else -1)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for /readyz and the log: what failed, never a traceback."""
+    return f"{type(exc).__name__}: {str(exc)[:300]}" if str(exc) else type(exc).__name__
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
-               embedder: Embedder | None = None) -> FastAPI:
+               embedder: Embedder | None = None, load_in_background: bool = False) -> FastAPI:
+    """The app. With ``load_in_background`` (``cchc serve``) it listens at once and builds the index meanwhile;
+    otherwise the lifespan returns only once the index is loaded (tests, embedding in another server)."""
     settings = settings or (runtime.settings if runtime else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         import anyio.to_thread
 
-        rt = runtime or await anyio.to_thread.run_sync(lambda: Runtime.start(settings, embedder))
-        app.state.runtime = rt
-        for m in MODULES:
-            hook = getattr(m, "on_startup", None)
-            if hook:
-                await hook(app)
+        loader = None
+        if runtime is not None:
+            app.state.runtime = runtime
+            app.state.progress = getattr(runtime, "progress", None) or app.state.progress
+            await _start_modules(app)
+        elif load_in_background:
+            loader = asyncio.create_task(_load_runtime(app, settings, embedder))
+        else:
+            rt = await anyio.to_thread.run_sync(lambda: Runtime.start(settings, embedder, app.state.progress))
+            app.state.runtime = rt
+            await _start_modules(app)
         yield
-        for m in reversed(MODULES):
-            hook = getattr(m, "on_shutdown", None)
-            if hook:
-                await hook(app)
+        if loader is not None and not loader.done():
+            loader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loader
+        if getattr(app.state, "modules_started", False):
+            for m in reversed(MODULES):
+                hook = getattr(m, "on_shutdown", None)
+                if hook:
+                    await hook(app)
 
     app = FastAPI(
         title="Trợ lý CCHC",
@@ -65,6 +110,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     )
     app.state.settings = settings
     app.state.runtime = None  # /readyz answers 503 until the lifespan has loaded it
+    app.state.progress = getattr(runtime, "progress", None) or Progress()
+    app.state.startup_error = None
+    app.state.modules_started = False
     app.add_exception_handler(RequestValidationError, chat.validation_error_handler)
     app.add_exception_handler(Exception, _unexpected_error)
     # The widget is embedded on other sites: its POSTs (JSON, so preflighted) must pass CORS.

@@ -221,15 +221,25 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["vận hành"], summary="Sẵn sàng phục vụ", responses={503: ERROR_RESPONSES[503]})
 def readyz(request: Request) -> JSONResponse:
-    """Ready once the runtime (corpus, index, sessions) is loaded; lists documents and channels."""
+    """Ready once the runtime (corpus, index, sessions) is loaded; lists documents and channels.
+
+    Until then 503 with ``status`` "indexing" and the build's progress, or "error" and the reason.
+    """
     assistant = _assistant(request)
     channels = {"web": True, **dict(getattr(request.app.state, "channels", None) or {})}
     if assistant is None:
-        return JSONResponse(status_code=503, content={"ready": False, "detail": NOT_READY, "documents": 0,
-                                                      "channels": channels})
+        error = getattr(request.app.state, "startup_error", None)
+        progress = getattr(request.app.state, "progress", None)
+        snap = progress.snapshot() if progress is not None else {"stage": "idle", "done": 0, "total": 0}
+        detail = NOT_READY if not error else "Trợ lý chưa sẵn sàng: không nạp được chỉ mục tìm kiếm (xem “reason”)."
+        body = {"ready": False, "status": "error" if error else "indexing", "detail": detail, "documents": 0,
+                "channels": channels, "progress": {k: snap[k] for k in ("stage", "done", "total")}}
+        if error:
+            body["reason"] = error
+        return JSONResponse(status_code=503, content=body)
     knowledge = getattr(assistant, "k", None)
     plans = getattr(knowledge, "plans", {}) or {}
-    return JSONResponse({"ready": True, "documents": len(plans),
+    return JSONResponse({"ready": True, "status": "ready", "documents": len(plans),
                          "provinces": sorted({p.plan.province for p in plans.values() if p.plan.province}),
                          "channels": channels})
 

@@ -78,10 +78,39 @@ def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _admin(settings: Settings):
+def _admin(settings: Settings, reindex: bool = False):
+    """The admin service; with ``reindex`` a change also brings the index up to date (only what changed)."""
     from corpus.admin import CorpusAdmin
 
-    return CorpusAdmin(settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    reload = None
+    if reindex:
+        def reload() -> None:
+            _build_with_progress(settings)
+    from bot.factory import make_store
+
+    # the live corpus through the parse cache: checking an upload against it must not re-parse every plan
+    return CorpusAdmin(settings.data_dir, max_bytes=settings.max_upload_mb * 1024 * 1024, reload=reload,
+                       live=make_store(settings))
+
+
+def _build_with_progress(settings: Settings, force: bool = False):
+    """Build (or open) the index showing progress on stderr; raises the factory's errors."""
+    import os
+
+    from api.cliprogress import CliProgress
+    from bot.factory import build_index
+    from retrieval.progress import Progress
+
+    if "embed_threads" not in settings.model_fields_set:
+        settings.embed_threads = max(settings.embed_threads, os.cpu_count() or 1)  # a batch job: every core
+    with CliProgress() as view:
+        return build_index(settings, force=force, progress=view.attach(Progress()))
+
+
+def _index_failed(exc: BaseException) -> int:
+    print(f"Lỗi: không lập hoặc mở được chỉ mục tìm kiếm ({type(exc).__name__}: {str(exc)[:300]}).",
+          file=sys.stderr)
+    return 1
 
 
 def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -90,7 +119,7 @@ def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
 
     from corpus.errors import CorpusError
 
-    admin = _admin(settings)
+    admin = _admin(settings, reindex=not args.dry_run and not args.no_index)
     path = Path(args.file)
     if not path.is_file():
         print(f"Không tìm thấy tệp '{args.file}'.", file=sys.stderr)
@@ -116,8 +145,9 @@ def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
     for w in view["warnings"]:
         print(f"Cảnh báo: {w}")
     if not args.dry_run:
-        print("Lần chạy `cchc ask`/`cchc serve` tiếp theo sẽ tự lập lại chỉ mục (hoặc chạy `cchc index` ngay). "
-              "Dịch vụ đang chạy cần khởi động lại để thấy thay đổi.")
+        print(("Đã cập nhật chỉ mục. " if not args.no_index else
+               "Lần chạy `cchc ask`/`cchc index` tiếp theo sẽ cập nhật chỉ mục. ")
+              + "Dịch vụ đang chạy trên cùng thư mục dữ liệu cần khởi động lại để thấy thay đổi.")
     return 0
 
 
@@ -126,11 +156,12 @@ def cmd_corpus_remove(args: argparse.Namespace, settings: Settings) -> int:
     from corpus.errors import CorpusError
 
     try:
-        info = _admin(settings).remove(args.doc_id, who="cli")
+        info = _admin(settings, reindex=True).remove(args.doc_id, who="cli")
     except CorpusError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 1
-    print(f"Đã thu hồi kế hoạch '{info['id']}'. Lần chạy `cchc ask`/`cchc serve` tiếp theo sẽ không dùng kế hoạch này.")
+    print(f"Đã thu hồi kế hoạch '{info['id']}' và cập nhật chỉ mục. "
+          "Dịch vụ đang chạy trên cùng thư mục dữ liệu cần khởi động lại để thấy thay đổi.")
     return 0
 
 
@@ -156,12 +187,26 @@ def cmd_corpus_restore(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    from bot.factory import build_assistant
+    from bot.factory import index_exists, with_llm
 
     if "embed_threads" not in settings.model_fields_set:
         # one question at a time: each query embedding may use every core (the server keeps 1 per request)
         settings.embed_threads = os.cpu_count() or 1
-    assistant = build_assistant(settings)
+    if not index_exists(settings):
+        print(f"Chưa có chỉ mục trong {settings.index_dir}: đang lập chỉ mục lần đầu "
+              "(lần sau sẽ dùng lại ngay)…", file=sys.stderr)
+    from bot.assistant import Assistant
+    from bot.factory import make_store
+    from bot.knowledge import Knowledge
+    from retrieval.vectors import VectorStoreError
+
+    store = make_store(settings)
+    try:
+        index = _build_with_store(settings, store)
+    except (VectorStoreError, OSError) as exc:
+        return _index_failed(exc)
+    plans = {d.doc_id: d.parsed for d in store.documents()}
+    assistant = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab)), settings)
     if args.batch:
         if not args.out:
             print("Thiếu --out cho chế độ --batch.", file=sys.stderr)
@@ -189,14 +234,23 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
+def _build_with_store(settings: Settings, store):
+    from api.cliprogress import CliProgress
     from bot.factory import build_index
+    from retrieval.progress import Progress
 
-    settings.embed_threads = max(settings.embed_threads, os.cpu_count() or 1)  # a batch job: use every core
+    with CliProgress() as view:
+        return build_index(settings, store=store, progress=view.attach(Progress()))
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.vectors import VectorStoreError
+
     t0 = time.perf_counter()
-    idx = build_index(settings, force=not args.if_needed)
+    try:
+        idx = _build_with_progress(settings, force=not args.if_needed)
+    except (VectorStoreError, OSError) as exc:
+        return _index_failed(exc)
     print(f"Đã lập chỉ mục {idx.size} bản ghi trong {time.perf_counter() - t0:.1f} s ({settings.index_dir}).")
     return 0
 
@@ -206,7 +260,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port)
+    # listens at once; the index is opened or built in the background while /readyz answers 503 with progress
+    uvicorn.run(create_app(settings, load_in_background=True), host=args.host or settings.host,
+                port=args.port or settings.port)
     return 0
 
 
@@ -304,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--year", type=int, help="năm của kế hoạch (nếu muốn ghi đè)")
     add.add_argument("--replace", metavar="ID", help="thay thế kế hoạch có mã ID bằng tệp này")
     add.add_argument("--dry-run", action="store_true", help="chỉ phân tích và hiển thị, không lưu")
+    add.add_argument("--no-index", action="store_true", help="lưu nhưng chưa cập nhật chỉ mục")
     add.add_argument("--json", action="store_true")
     add.set_defaults(func=cmd_corpus_add)
     rm = csub.add_parser("remove", help="thu hồi một kế hoạch")

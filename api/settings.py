@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # threads per embedding call: 1 keeps query latency flat under concurrent load (OpenMP threads
     # spin and collide when every request embeds at once); `cchc index` uses all cores
     embed_threads: int = 1
+    # characters of each unit the vector side embeds (BM25 always sees all of it); e5-small's cost grows with
+    # length, so this sets the full-build time (benchmarks/scale_bench.py; docs/scaling.md)
+    embed_chars: int = 480
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8001
     openai_embedding_model: str = "text-embedding-3-small"
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["*"]
     session_ttl_minutes: int = 60
     session_max_turns: int = 10
+    sessions_factory: str | None = None  # "module:callable" returning a shared SessionStore (docs/scaling.md)
+    channel_store_factory: str | None = None  # "module:callable" returning a shared dedupe/token store
     max_message_chars: int = 2000
     admin_token: SecretStr | None = None
     max_upload_mb: int = 20

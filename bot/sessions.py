@@ -11,6 +11,11 @@ from typing import Protocol
 
 
 class SessionStore(Protocol):
+    """What the assistant and the service need from a conversation store; SQLiteSessions is the default.
+
+    Another implementation (a shared database for several workers) is plugged in with ``CCHC_SESSIONS_FACTORY``.
+    """
+
     def history(self, session_id: str) -> list[str]: ...
 
     def append(self, session_id: str, question: str, meta: dict | None = None) -> None: ...
@@ -18,6 +23,8 @@ class SessionStore(Protocol):
     def get_meta(self, session_id: str) -> dict: ...
 
     def set_meta(self, session_id: str, meta: dict) -> None: ...
+
+    def purge_expired(self) -> int: ...
 
 
 class SQLiteSessions:

@@ -19,6 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,21 +97,74 @@ def read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
-def parse_file(path: Path, doc_id: str, vocab: Vocabulary, overrides: dict | None = None) -> StoredDocument:
+def parse_file(path: Path, doc_id: str, vocab: Vocabulary, overrides: dict | None = None,
+               cache_dir: Path | None = None) -> StoredDocument:
+    """Parse one plan; with ``cache_dir`` a plan is parsed once per content (and parser version)."""
     data = path.read_bytes()
-    doc = load_bytes(data, path.name)
-    parsed = parse_document(doc, doc_id, vocab, overrides)
-    return StoredDocument(doc_id=doc_id, path=path, sha256=hashlib.sha256(data).hexdigest(), parsed=parsed)
+    sha = hashlib.sha256(data).hexdigest()
+    key = _parse_key(sha, doc_id, path.suffix, overrides) if cache_dir is not None else ""
+    parsed = _cached(cache_dir, key) if cache_dir is not None else None
+    if parsed is None:
+        doc = load_bytes(data, path.name)
+        parsed = parse_document(doc, doc_id, vocab, overrides)
+        if cache_dir is not None:
+            _remember(cache_dir, key, parsed)
+    return StoredDocument(doc_id=doc_id, path=path, sha256=sha, parsed=parsed)
+
+
+_CODE_FP: list[str] = []
+
+
+def _code_fingerprint() -> str:
+    """Changes with the parser's code or data files, so a cached parse never outlives the code that made it."""
+    if not _CODE_FP:
+        h = hashlib.sha256()
+        here = Path(__file__).parent
+        for p in sorted([*here.glob("*.py"), *(here / "data").glob("*.json")]):
+            h.update(p.name.encode() + p.read_bytes())
+        _CODE_FP.append(h.hexdigest()[:16])
+    return _CODE_FP[0]
+
+
+def _parse_key(sha: str, doc_id: str, suffix: str, overrides: dict | None) -> str:
+    extra = json.dumps([doc_id, suffix.lower(), overrides or {}], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{_code_fingerprint()}:{sha}:{extra}".encode()).hexdigest()[:40]
+
+
+def _cached(cache_dir: Path, key: str) -> ParsedPlan | None:
+    path = cache_dir / f"{key}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)  # our own file in our own data dir, written below
+        return obj if isinstance(obj, ParsedPlan) else None
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged cache entry only costs a parse
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _remember(cache_dir: Path, key: str, parsed: ParsedPlan) -> None:
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, cache_dir / f"{key}.pickle")
+    except OSError as exc:  # a read-only data dir: parse every time
+        log.warning("could not cache a parsed plan (%s)", exc)
 
 
 class CorpusStore:
     """Loads and parses every plan in the bundled folder and in ``extra_dirs`` (uploads)."""
 
     def __init__(self, dirs: list[Path] | None = None, vocab: Vocabulary | None = None,
-                 manifest: Path = MANIFEST) -> None:
+                 manifest: Path = MANIFEST, cache_dir: Path | None = None,
+                 on_parse: Callable[[int, int], None] | None = None) -> None:
         self.vocab = vocab or load_vocabulary()
         self.dirs = dirs or [BUNDLED_DIR]
         self.manifest = manifest
+        self.cache_dir = cache_dir  # parsed plans by content hash (``<data>/cache/parsed``)
+        self.on_parse = on_parse  # (done, total) as plans are read: progress for big corpora
         self._docs: dict[str, StoredDocument] | None = None
 
     def entries(self) -> list[Entry]:
@@ -144,12 +200,15 @@ class CorpusStore:
         if self._docs is None:
             overrides = _overrides(self.manifest)
             docs: dict[str, StoredDocument] = {}
-            for e in self.entries():
+            entries = self.entries()
+            for n, e in enumerate(entries):
                 ov = dict(overrides.get(e.doc_id) or {})
                 ov.update({k: v for k, v in (e.meta.get("overrides") or {}).items() if v is not None})
-                sd = parse_file(e.path, e.doc_id, self.vocab, ov or None)
+                sd = parse_file(e.path, e.doc_id, self.vocab, ov or None, self.cache_dir)
                 sd.bundled, sd.meta, sd.shadows_bundled = e.bundled, e.meta, e.shadows_bundled
                 docs[e.doc_id] = sd
+                if self.on_parse:
+                    self.on_parse(n + 1, len(entries))
             self._docs = docs
         return list(self._docs.values())
 

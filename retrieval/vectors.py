@@ -1,41 +1,103 @@
 """Vector index in ChromaDB: embedded PersistentClient by default, HttpClient for a shared server.
 
-We always pass our own embeddings (Chroma's default embedding function downloads a model).
+One collection per embedder holds the vectors of every index version; a vector's id is the unit id plus
+the hash of the text it embeds (``<uid>@<hash>``), so a new version adds only what changed and the index
+still being served never sees its vectors disappear. Each ``HybridIndex`` looks through an ``IndexVectors``
+view that keeps only its own ids. Clients are opened once per path/server and reused by every build (a
+new client per build leaked threads and open files). We always pass our own embeddings (Chroma's default
+embedding function downloads a model).
 """
 
 from __future__ import annotations
 
+import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 
+HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 200}  # ef high enough that results match an exact search
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
+
+
+class VectorStoreError(RuntimeError):
+    """The vector store cannot be opened or read (a damaged file, a server that does not answer)."""
+
 
 def chroma_client(path: Path | None = None, host: str | None = None, port: int = 8000):
+    """The process-wide client for a path or a server (created on first use)."""
+    key = f"http://{host}:{port}" if host else str(Path(path or ".").resolve())
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _new_client(path, host, port)
+            _clients[key] = client
+        return client
+
+
+def _new_client(path: Path | None, host: str | None, port: int):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     cfg = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if host:
-        return chromadb.HttpClient(host=host, port=port, settings=cfg)
-    assert path is not None
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=cfg)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=cfg)
+        assert path is not None
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=cfg)
+    except Exception as exc:  # chromadb raises many kinds (ValueError, its own errors, Rust panics)
+        raise VectorStoreError(f"không mở được kho vector ({type(exc).__name__}: {str(exc)[:200]})") from exc
+
+
+def drop_local_store(path: Path) -> None:
+    """Forget and delete a damaged embedded store so that it can be created again from the cache."""
+    key = str(path.resolve())
+    with _clients_lock:
+        _clients.pop(key, None)
+        try:
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        except Exception:  # noqa: BLE001 - best effort; the directory goes anyway
+            pass
+    shutil.rmtree(path, ignore_errors=True)
 
 
 class ChromaVectors:
+    """One collection: add, remove, look up and query vectors by id."""
+
     def __init__(self, client, collection: str) -> None:
         self.client = client
         self.name = collection
-        self.col = client.get_or_create_collection(name=collection, metadata={"hnsw:space": "cosine"},
-                                                   embedding_function=None)
+        try:
+            self.col = client.get_or_create_collection(name=collection, metadata=HNSW, embedding_function=None)
+        except Exception as exc:
+            raise VectorStoreError(f"không mở được bộ sưu tập vector ({type(exc).__name__})") from exc
 
     def count(self) -> int:
         return self.col.count()
 
-    def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
+    def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict], on_batch=None) -> None:
         for i in range(0, len(ids), 500):
-            self.col.upsert(ids=ids[i : i + 500], embeddings=vectors[i : i + 500].tolist(),
+            self.col.upsert(ids=ids[i : i + 500], embeddings=np.asarray(vectors[i : i + 500]),
                             metadatas=metadatas[i : i + 500])
+            if on_batch:
+                on_batch(len(ids[i : i + 500]))
+
+    def present(self, ids: list[str]) -> set[str]:
+        out: set[str] = set()
+        for i in range(0, len(ids), 5000):
+            out.update(self.col.get(ids=ids[i : i + 5000], include=[])["ids"])
+        return out
+
+    def all_ids(self) -> set[str]:
+        return set(self.col.get(include=[])["ids"])
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 5000):
+            self.col.delete(ids=ids[i : i + 5000])
 
     def query(self, vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         where = None
@@ -48,3 +110,21 @@ class ChromaVectors:
         res = self.col.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                              include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=False)]
+
+
+class IndexVectors:
+    """The vectors of one index version inside the shared collection."""
+
+    def __init__(self, store: ChromaVectors, ids: list[str]) -> None:
+        self.store = store
+        self.ids = set(ids)
+
+    def count(self) -> int:
+        """How many of this index's vectors the store holds (equals the unit count when intact)."""
+        return len(self.store.present(sorted(self.ids)))
+
+    def query(self, vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        # over-fetch by the vectors that belong to other versions (the previous index, an unfinished build)
+        extra = max(0, self.store.count() - len(self.ids))
+        hits = self.store.query(vector, n + min(extra, 2000), doc_ids)
+        return [(vid, sim) for vid, sim in hits if vid in self.ids][:n]

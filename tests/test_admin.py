@@ -595,7 +595,7 @@ def _index_is_loadable(d: Path, expected_units: int | None = None) -> None:
     assert idx.search("cuộc thi viết sáng kiến cải cách hành chính Hà Tĩnh")
 
 
-def test_failed_reindex_rolls_the_change_back_and_keeps_serving(open_client, data_dir):
+def test_failed_reindex_rolls_the_change_back_and_keeps_serving(open_client, data_dir, monkeypatch):
     emb = ControlledEmbedder()
     c = open_client(embedder=emb)
     before = snapshot(c, data_dir)
@@ -609,8 +609,14 @@ def test_failed_reindex_rolls_the_change_back_and_keeps_serving(open_client, dat
     assert not [p for p in (data_dir / "index").iterdir() if p.name.startswith(".tmp-")]
     assert ask(c, Q_HA_TINH)["found"] and not ask(c, Q_LEAD)["found"]
     _index_is_loadable(data_dir, expected_units=len(units))
-    # a withdrawal that fails is rolled back too: the bundled plan stays visible
+    # a withdrawal that fails is rolled back too: the bundled plan stays visible (a withdrawal embeds
+    # nothing, so its build fails at the switch to the new version)
+    def switch_fails(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("retrieval.build._write_current", switch_fails)
     r = c.delete(f"/admin/documents/{HA_TINH}", headers=AUTH)
+    monkeypatch.undo()
     assert r.status_code == 500 and HA_TINH in listed(c) and ask(c, Q_HA_TINH)["found"]
     assert not (data_dir / "documents" / f"{HA_TINH}.withdrawn.json").exists()
     emb.fail_after = None
@@ -667,6 +673,7 @@ import time
 from retrieval.embedders import HashEmbedder
 import bot.factory
 class Stuck(HashEmbedder):
+    name = "stuck"  # nothing cached for it: the build has to embed (and is killed while it does)
     def embed_passages(self, texts):
         open({str(flag)!r}, "w").close()
         time.sleep(120)
