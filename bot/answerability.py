@@ -111,7 +111,8 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
         shown = noun.replace("_", " ")
         if noun not in k.index.bm25.idf:  # no plan ever speaks of it
             return Verdict(False, f"không nói về “{shown}”")
-        if q.asked_noun.endswith("?") and noun not in word_set(fold(unit_text or _flat(r))):
+        if q.asked_noun.endswith("?") and not q.subject and not q.attribute \
+                and noun not in word_set(fold(unit_text or _flat(r))):
             return Verdict(False, f"không nêu “{shown}” cho nội dung này")  # "cần những giấy tờ gì?"
     if q.topic_terms and coverage == 0 and not q.subject and not q.row:
         return Verdict(False, "không có nội dung về chủ đề này")

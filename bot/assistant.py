@@ -93,7 +93,7 @@ class Assistant:
         docs, problem = self.scope(q)
         if problem:
             return refuse(problem)
-        if not q.in_domain and not q.provinces:
+        if not q.in_domain and not q.provinces and not q.plan_ref and not q.inherited:
             return refuse(off_topic_text())
         ctx = Ctx(k=self.k, ranker=self.ranker, docs=docs)
         for a in self.answerers:

@@ -27,6 +27,7 @@ class Patterns:
     generic: frozenset[str]
     domain: re.Pattern[str]
     examples: dict[str, str]
+    content_after: dict[str, frozenset[str]]
 
 
 @lru_cache(maxsize=4)
@@ -44,4 +45,5 @@ def load_patterns(path: str | None = None) -> Patterns:
         generic=frozenset(raw["generic"].split()),
         domain=re.compile(raw["domain"]),
         examples=dict(raw.get("examples", {})),
+        content_after={k: frozenset(v) for k, v in raw.get("content_after", {}).items() if not k.startswith("_")},
     )

@@ -189,7 +189,7 @@ def _asked_noun(plain: str, pt: Patterns) -> str:
     if not found:
         return ""
     a, b = found[-1].group(1), found[-1].group(2)
-    if a in pt.generic or a in STOPWORDS or b in STOPWORDS:
+    if a in pt.generic or b in pt.generic or a in STOPWORDS or b in STOPWORDS:
         return ""
     return f"{a}_{b}" + ("?" if found[-1].group(0).endswith("gi") else "")
 
@@ -246,7 +246,7 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     q.asks_list = "list" in q.intents or "which_province" in q.intents or "aggregate" in q.intents
     m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s[a-z]+)?)", plain)
     if m and not re.match(r"(tien|dong|kinh phi|lan|nam|thang|quy|gio|ngay|phan tram|%)", m.group(1)):
-        q.quantity_noun = m.group(1)
+        q.quantity_noun = " ".join(w for w in m.group(1).split() if w not in STOPWORDS and w not in pt.generic)
     q.asked_noun = _asked_noun(plain, pt)
     m = _ROW.search(folded)
     q.row = m.group(1) if m else ""
@@ -256,6 +256,8 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     agency_words = {w for a in q.agencies for w in fold(a).split()}
     ref_words = set(re.findall(r"[a-z0-9]+", fold(q.plan_ref)))
     words = re.findall(r"[a-z0-9]+|\|", pt.question_phrases.sub(" | ", plain))
+    words = [w if w not in pt.content_after or (i and words[i - 1] in pt.content_after[w]) else "|"
+             for i, w in enumerate(words)]  # "cuộc thi" is a topic, "Vĩnh Long thì …" is not
     q.abbreviations = [fold(a) for a in vocab.abbreviations
                        if re.search(r"(?<![\w&])" + re.escape(fold(a)) + r"(?![\w&])", plain)]
     for full in abbreviation_expansions(text, vocab):  # "SIPAS" is also its expansion's words

@@ -121,13 +121,20 @@ class AgencyDuties:
             duties = [x for x in pp.duties if ctx.is_agency(x.agency, prov, q.subject)]
             acts = [a for a in pp.activities if any(ctx.is_agency(x, prov, q.subject) for x in a.lead)
                     and not any(a.text and a.text in x.text for x in duties)]
-            if not duties and not acts:
+            tasks = [t for t in pp.tasks if any(ctx.is_agency(x, prov, q.subject) for x in t.lead)
+                     or (t.group and ctx.is_agency(t.group, prov, q.subject))]  # its own rows of the appendix
+            if not duties and not acts and not tasks:
                 continue
-            name = duties[0].agency if duties else acts[0].lead[0]
+            name = duties[0].agency if duties else (acts[0].lead[0] if acts else q.subject)
+            if tasks and not duties:
+                name = next((t.group for t in tasks if t.group and ctx.is_agency(t.group, prov, q.subject)),
+                            tasks[0].lead[0] if tasks[0].lead else name)
             block = compose.duties_list(name, duties, q.topic_words) if duties else f"{name} được giao:"
             lines.append(compose.plan_tag(pp.plan) + block)
             lines += [f"- {compose.activity_text(a)}" for a in acts[:6]]
-            recs += [*duties[:3], *acts[:1]]
+            lines += [f"- Mục {t.row}: {compose.short(t.content, 160)}" + (f" — {compose.short(t.product, 120)}"
+                                                                         if t.product else "") for t in tasks[:8]]
+            recs += [*duties[:3], *acts[:1], *tasks[:1]]
         if not lines:
             return None
         return found(ctx.k, "\n".join(lines), recs, entity=q.subject)
