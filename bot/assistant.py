@@ -34,6 +34,7 @@ class Assistant:
         self.answerers = answerers or default_answerers()
         self.ranker = ranker or Ranker(knowledge)
         self._speller = knowledge.speller()
+        knowledge.warm()
 
     # ---- public -------------------------------------------------------------------------
     def answer(self, message: str, province: str | None = None, session_id: str | None = None) -> Answer:

@@ -102,6 +102,22 @@ class Knowledge:
             cached = self._raw[doc_id] = nfc(" ".join(" ".join(parts).split()))
         return cached
 
+    def warm(self) -> None:
+        """Compute at load what answering reads per unit and per plan, and open the vector side once,
+        so the first questions are as fast as the rest (not paying for caches or a cold vector store)."""
+        variants = self.variants()
+        for u in self.index.units:
+            self.unit_words(u, variants)
+        for doc_id in self.plans:
+            self.plan_text(doc_id)
+            self.raw_text(doc_id)
+        self.speller()
+        if self.index.units:
+            try:
+                self.index.search("cải cách hành chính", None, k=1, use_vectors=True)
+            except Exception:  # noqa: BLE001 - a vector store that cannot answer yet is reported elsewhere
+                pass
+
     def variants(self) -> dict[str, set[str]]:
         """Folded synonym units ("cuoc_thi" -> {"hoi_thi"}), from the vocabulary, computed once."""
         if self._variants is None:

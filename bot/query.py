@@ -130,6 +130,25 @@ def abbreviation_expansions(text: str, vocab: Vocabulary) -> list[str]:
     return [x for x in tail.split("; ") if x]
 
 
+_PATTERNS: dict[tuple[int, int, bool], tuple[re.Pattern[str], dict[str, str]]] = {}
+
+
+def _alternation(names: dict[str, str], key: tuple[int, int, bool]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One compiled pattern for many names, longest first, so each span matches its longest name once.
+
+    (Hundreds of names compiled one by one per question overflowed re's cache: most of a query's time.)
+    """
+    cached = _PATTERNS.get(key)
+    if cached is None:
+        ordered = sorted(names, key=len, reverse=True)
+        rx = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)") if ordered else \
+            re.compile(r"(?!x)x")
+        if len(_PATTERNS) > 16:
+            _PATTERNS.clear()
+        cached = _PATTERNS[key] = (rx, names)
+    return cached
+
+
 def find_provinces(q: str, vocab: Vocabulary) -> list[str]:
     """Provinces named, in order; longest spelling first so each span counts once."""
     accented = has_diacritics(q)
@@ -138,25 +157,14 @@ def find_provinces(q: str, vocab: Vocabulary) -> list[str]:
     for name in set(vocab.provinces_old) | set(vocab.members) | set(vocab.province_aliases):
         key = nfc(name).lower() if accented else fold(name)
         names[key] = vocab.province_aliases.get(name, name)
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[int, str]] = []
-    for key in sorted(names, key=len, reverse=True):
-        for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", hay):
-            if not any(s <= m.start() < e for s, e in taken):
-                taken.append((m.start(), m.end()))
-                found.append((m.start(), names[key]))
-    return list(dict.fromkeys(n for _, n in sorted(found)))
+    rx, names = _alternation(names, (id(vocab), len(names), accented))
+    return list(dict.fromkeys(names[m.group(0)] for m in rx.finditer(hay)))
 
 
 def find_agency_spans(folded: str, lexicon: dict[str, str]) -> list[tuple[int, int, str]]:
     """(start, end, canonical key) of each agency named; longest spelling first, each span used once."""
-    taken: list[tuple[int, int, str]] = []
-    for key in sorted(lexicon, key=len, reverse=True):
-        for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", folded):
-            if any(s < m.end() and m.start() < e for s, e, _ in taken):
-                continue
-            taken.append((m.start(), m.end(), lexicon[key]))
-    return sorted(taken)
+    rx, names = _alternation(lexicon, (id(lexicon), len(lexicon), False))
+    return [(m.start(), m.end(), names[m.group(0)]) for m in rx.finditer(folded)]
 
 
 def find_agencies(folded: str, lexicon: dict[str, str]) -> list[str]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge import Knowledge, Record, agency_key
-from bot.query import Query, synonym_variants
+from bot.query import Query
 from corpus.records import Activity, Definition, Duty, Passage, Task
 from corpus.vocab import fold
 from retrieval.index import RRF_K, Hit
@@ -75,7 +75,7 @@ class Ranker:
     def __init__(self, knowledge: Knowledge, weights: dict[str, float] | None = None) -> None:
         self.k = knowledge
         self.w = weights or load_weights()
-        self.variants = synonym_variants(knowledge.vocab)
+        self.variants = knowledge.variants()
 
     def features(self, q: Query, hit: Hit, r: Record) -> tuple[dict[str, float], float]:
         top = 2.0 / (RRF_K + 1)
