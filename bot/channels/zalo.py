@@ -179,11 +179,22 @@ class Event:
     text: str | None
 
 
+def _scalar(value: Any) -> str | None:
+    """An id as a string; None for anything that is not a plain string or number (lists, objects, bools)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value)[:128] or None
+
+
 def parse_event(payload: dict) -> Event:
-    sender = payload.get("sender") or {}
-    message = payload.get("message") or {}
-    return Event(name=str(payload.get("event_name") or ""), user_id=sender.get("id"),
-                 msg_id=message.get("msg_id"), text=message.get("text"))
+    """The fields we use, type-checked: a signed event with odd shapes is ignored, never a crash."""
+    sender = payload.get("sender")
+    message = payload.get("message")
+    sender = sender if isinstance(sender, dict) else {}
+    message = message if isinstance(message, dict) else {}
+    text = message.get("text")
+    return Event(name=str(payload.get("event_name") or "")[:64], user_id=_scalar(sender.get("id")),
+                 msg_id=_scalar(message.get("msg_id")), text=text if isinstance(text, str) else None)
 
 
 class ZaloBot:
