@@ -55,6 +55,7 @@ from corpus.admin import (
 )
 from corpus.audit import local_time
 from corpus.errors import CorpusError, DocumentNotFound, LoaderError, NotAPlanError
+from corpus.validation import ParseTimeoutError
 
 log = logging.getLogger("cchc.admin")
 
@@ -78,6 +79,7 @@ _ERRORS: list[tuple[type[Exception], int, str]] = [
     (DocumentNotFound, 404, "not_found"),
     (ReindexError, 500, "reindex_failed"),
     (BadUpload, 400, "bad_request"),
+    (ParseTimeoutError, 422, "parse_timeout"),
     (NotAPlanError, 422, "not_a_plan"),
     (ContentMismatchError, 422, "content_mismatch"),
     (InvalidMetadataError, 422, "invalid_metadata"),
@@ -121,6 +123,9 @@ def token_problem(secret: SecretStr | None) -> str | None:
 
 
 async def on_startup(app: Any) -> None:
+    from corpus import validation
+
+    validation.configure(app.state.settings.parse_timeout_seconds)  # uploads parse in a killable child
     problem = token_problem(app.state.settings.admin_token)
     app.state.admin_failures = FailureLimiter()
     if problem is None:
@@ -158,6 +163,9 @@ class FailureLimiter:
 
     def failed(self, key: str) -> None:
         self._recent(key).append(self.clock())
+
+    def clear(self) -> None:
+        self._fails.clear()
 
 
 def _token(request: Request) -> str | None:

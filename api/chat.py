@@ -270,6 +270,8 @@ def readyz(request: Request) -> JSONResponse:
     Until then 503 with ``status`` "indexing" and the build's progress, or "error" and the reason.
     """
     assistant = _assistant(request)
+    from api.webhooks import channel_health
+
     channels = {"web": True, **dict(getattr(request.app.state, "channels", None) or {})}
     if assistant is None:
         error = getattr(request.app.state, "startup_error", None)
@@ -277,7 +279,8 @@ def readyz(request: Request) -> JSONResponse:
         snap = progress.snapshot() if progress is not None else {"stage": "idle", "done": 0, "total": 0}
         detail = NOT_READY if not error else "Trợ lý chưa sẵn sàng: không nạp được chỉ mục tìm kiếm (xem “reason”)."
         body = {"ready": False, "status": "error" if error else "indexing", "detail": detail, "documents": 0,
-                "channels": channels, "progress": {k: snap[k] for k in ("stage", "done", "total")}}
+                "channels": channels, "channel_health": channel_health(request.app),
+                "progress": {k: snap[k] for k in ("stage", "done", "total")}}
         if error:
             body["reason"] = error
         return JSONResponse(status_code=503, content=body)
@@ -285,7 +288,7 @@ def readyz(request: Request) -> JSONResponse:
     plans = getattr(knowledge, "plans", {}) or {}
     return JSONResponse({"ready": True, "status": "ready", "documents": len(plans),
                          "provinces": sorted({p.plan.province for p in plans.values() if p.plan.province}),
-                         "channels": channels})
+                         "channels": channels, "channel_health": channel_health(request.app)})
 
 
 @router.post("/v1/chat", response_model=Answer, tags=["trò chuyện"], summary="Hỏi trợ lý (một câu trả lời)",

@@ -79,6 +79,22 @@ async def _start_zalo(app: FastAPI, settings: Settings, runtime, store: ChannelS
     app.state.channels["zalo"] = True
 
 
+def channel_health(app: FastAPI) -> dict[str, dict]:
+    """Per enabled channel: can it answer? (Zalo: the token chain; both: replies waiting in the outbox.)"""
+    out: dict[str, dict] = {}
+    store = getattr(app.state, "channel_store", None)
+    tg = getattr(app.state, "telegram", None)
+    if tg is not None:
+        out["telegram"] = {"ok": bool(tg.started)} | ({} if tg.started else {"detail": "Bot API not reachable yet"})
+    zalo = getattr(app.state, "zalo", None)
+    if zalo is not None:
+        out["zalo"] = dict(zalo.tokens.health)
+    for name, info in out.items():
+        if store is not None:
+            info["pending_replies"] = store.pending_replies(name)
+    return out
+
+
 async def on_shutdown(app: FastAPI) -> None:
     tg = getattr(app.state, "telegram", None)
     if tg is not None:
