@@ -80,23 +80,23 @@ class Outbox:
         sent = 0
         while items := self.store.due(self.channel):
             results = await asyncio.gather(*(self._deliver(i) for i in items))
-            sent += sum(results)
-            if not any(results):  # all rescheduled or dropped: the worker loop decides when to look again
+            sent += results.count("sent")
+            if all(r == "retry" for r in results):  # nothing moved: the worker loop decides when to look again
                 break
         return sent
 
-    async def _deliver(self, item: OutboxItem) -> bool:
+    async def _deliver(self, item: OutboxItem) -> str:
         now = self.clock()
         if now > item.expires:
             log.warning("%s reply to %s expired after %d attempts; dropped", self.channel, item.chat_id, item.attempts)
             self.store.delivered(item.id)
-            return False
+            return "dropped"
         try:
             await self.send(item.chat_id, item.text, item.fmt)
         except PermanentSendError as exc:
             log.warning("%s refused a reply to %s for good (%s); dropped", self.channel, item.chat_id, exc)
             self.store.delivered(item.id)
-            return False
+            return "dropped"
         except Exception as exc:  # noqa: BLE001 - network, 5xx, token: all retried
             self.failures += 1
             delay = exc.seconds if isinstance(exc, RetryAfter) else min(self.max_delay,
@@ -104,10 +104,10 @@ class Outbox:
             log.warning("%s reply to %s failed (%s: %s); retry %d in %.0f s", self.channel, item.chat_id,
                         type(exc).__name__, str(exc)[:120], item.attempts + 1, delay)
             self.store.retry_later(item.id, now + delay, f"{type(exc).__name__}: {exc}")
-            return False
+            return "retry"
         self.store.delivered(item.id)
         self.delivered += 1
-        return True
+        return "sent"
 
     async def wait_empty(self, timeout: float = 10.0) -> bool:
         """Wait until every queued reply of this channel went out (tests, graceful shutdown)."""
