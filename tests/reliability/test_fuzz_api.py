@@ -35,11 +35,11 @@ def live_url(api_runtime, tmp_path_factory):
     tg = FakeTelegram(token="123456:FUZZ-token")
     zalo = FakeZalo(app_id="42", app_secret="s", access_tokens={"AT"}, refresh_token="RT")
     with ServerThread(tg.app()) as tg_srv, ServerThread(zalo.app()) as zalo_srv:
-        settings = _settings(tmp_path_factory.mktemp("fuzz"), telegram_bot_token=tg.token, telegram_webhook_secret="fuzz-secret",
-                            telegram_api_base_url=f"{tg_srv.url}/bot", zalo_app_id="42",
-                            zalo_oa_secret_key="k", zalo_app_secret="s", zalo_access_token="AT",
-                            zalo_refresh_token="RT", zalo_api_base_url=zalo_srv.url,
-                            zalo_oauth_base_url=zalo_srv.url)
+        settings = _settings(tmp_path_factory.mktemp("fuzz"), telegram_bot_token=tg.token,
+                             telegram_webhook_secret="fuzz-secret", telegram_api_base_url=f"{tg_srv.url}/bot",
+                             zalo_app_id="42", zalo_oa_secret_key="k", zalo_app_secret="s", zalo_access_token="AT",
+                             zalo_refresh_token="RT", zalo_api_base_url=zalo_srv.url,
+                             zalo_oauth_base_url=zalo_srv.url)
         app = create_app(settings, runtime=api_runtime)
         with ServerThread(app, lifespan="on", start_timeout=60) as live:
             yield live.url

@@ -125,8 +125,8 @@ def test_a_5000_character_filename_is_not_a_500(client):
 
 
 def test_a_multipart_body_without_its_closing_boundary_is_refused(client, seed_plan_text):
-    body = ('--XyZ\r\nContent-Disposition: form-data; name="file"; filename="kh.txt"\r\n'
-            "Content-Type: text/plain\r\n\r\n").encode() + seed_plan_text.encode()[:20_000]
+    body = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="kh.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\n") + seed_plan_text.encode()[:20_000]
     r = client.post("/admin/documents?dry_run=true", **_multipart(body))
     assert r.status_code == 400 and "cắt ngang" in r.json()["detail"]
     complete = body + b"\r\n--XyZ--\r\n"  # the same upload, complete, previews fine (or is a clear 4xx)
@@ -232,8 +232,9 @@ def test_random_bodies_never_get_a_500(client, body):
 
 
 @hypothesis.settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@hypothesis.given(event=st.fixed_dictionaries({"event_name": st.sampled_from(["user_send_text", "user_send_image", "x"]),
-                                               "sender": json_values, "message": json_values}))
+@hypothesis.given(event=st.fixed_dictionaries({
+    "event_name": st.sampled_from(["user_send_text", "user_send_image", "x"]),
+    "sender": json_values, "message": json_values}))
 def test_random_signed_zalo_events_never_crash(client, event, caplog):
     ts = now_ms()
     with caplog.at_level(logging.ERROR, logger="cchc"):
