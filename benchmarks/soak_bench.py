@@ -159,7 +159,8 @@ async def soak(url: str, clients: int, duration: float) -> dict:
     return {"requests": len(lat), "rps": len(lat) / duration, "errors": errors, "p50_ms": pct(lat, 50) * 1000,
             "p95_ms": pct(lat, 95) * 1000, "p99_ms": pct(lat, 99) * 1000, "max_ms": max(lat) * 1000,
             "healthz_probe_p95_ms": pct(probe, 95) * 1000, "healthz_probe_max_ms": max(probe) * 1000,
-            "attack_413_p95_ms": pct(attacks["413_ms"], 95), "attack_statuses": sorted({str(x) for x in attacks["statuses"]}),
+            "attack_413_p95_ms": pct(attacks["413_ms"], 95),
+            "attack_statuses": sorted({str(x) for x in attacks["statuses"]}),
             "zalo_forged_statuses": sorted(set(attacks["zalo_forged"])), "attacks": len(attacks["413_ms"])}
 
 
