@@ -168,9 +168,11 @@ async def zalo_webhook(request: Request) -> JSONResponse:
     if not header:
         return _error(401, "Thiếu chữ ký sự kiện.")
     body = await request.body()
-    m = _TIMESTAMP.search(body)  # linear scan; the signed string needs the event's timestamp
-    timestamp = m.group(1).decode() if m else ""
-    if not timestamp or not bot.verify(body, timestamp, header):
+    # The signed string needs the event's timestamp: found by a linear scan of the raw bytes (a nested
+    # object may also have a "timestamp", so a few candidates are tried), JSON is parsed only once verified.
+    candidates = list(dict.fromkeys(m.group(1).decode() for m in _TIMESTAMP.finditer(body)))[:8]
+    timestamp = next((ts for ts in candidates if bot.verify(body, ts, header)), "")
+    if not timestamp:
         log.warning("zalo webhook: bad signature from %s", request.client.host if request.client else "?")
         return _error(401, "Chữ ký sự kiện không hợp lệ.")
     payload = _json_object(body)

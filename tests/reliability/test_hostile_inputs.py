@@ -93,6 +93,14 @@ def test_two_timestamps_cannot_smuggle_an_unsigned_one(client):
     assert zalo_post(client, body, ts).status_code == 401
 
 
+def test_a_nested_timestamp_before_the_event_timestamp_still_verifies(client):
+    ts = now_ms()
+    body = json.dumps({"message": {"timestamp": "5", "msg_id": "nested-ts", "text": "/help"},
+                       "event_name": "user_send_text", "sender": {"id": "u-nested"}, "timestamp": ts}).encode()
+    r = zalo_post(client, body, ts)
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+
+
 @pytest.mark.parametrize("update_id", ["1", 1.5, None, True, [1], {"a": 1}])
 def test_a_telegram_update_id_that_is_not_an_int_is_a_400(client, update_id):
     r = client.post("/webhooks/telegram", json={"update_id": update_id, "message": {}},
