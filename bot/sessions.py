@@ -63,14 +63,15 @@ class SQLiteSessions:
         self.ttl, self.max_turns, self.clock = ttl_seconds, max_turns, clock
         self.max_rows, self.max_provisional = max_rows, max_provisional
         self._count = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
-        # id -> (turns, meta, updated) for conversations of one question so far (not on disk)
-        self._provisional: OrderedDict[str, tuple[list[str], dict, float]] = OrderedDict()
+        # id -> (turns JSON, meta JSON, updated) for conversations of one question so far (not on disk);
+        # kept as JSON like the rows, so a caller mutating what it read changes nothing here either
+        self._provisional: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
 
     # ---- provisional (in memory until the conversation continues) ----------------------------
     def begin(self, session_id: str) -> None:
         """Mark a freshly minted id: its first question stays in memory, the second one stores the session."""
         with self._lock:
-            self._provisional[session_id] = ([], {}, self.clock())
+            self._provisional[session_id] = ("[]", "{}", self.clock())
             while len(self._provisional) > self.max_provisional:
                 self._provisional.popitem(last=False)
 
@@ -80,7 +81,7 @@ class SQLiteSessions:
             if self.clock() - mem[2] > self.ttl:
                 del self._provisional[sid]
                 return None
-            return mem[0], mem[1]
+            return json.loads(mem[0]), json.loads(mem[1])
         row = self._db.execute("SELECT turns, meta, updated FROM sessions WHERE id = ?", (sid,)).fetchone()
         if row is None:
             return None
@@ -115,7 +116,8 @@ class SQLiteSessions:
 
     def _write(self, sid: str, turns: list[str], meta: dict) -> None:
         if sid in self._provisional and len(turns) <= 1:
-            self._provisional[sid] = (turns, meta, self.clock())
+            self._provisional[sid] = (json.dumps(turns, ensure_ascii=False), json.dumps(meta, ensure_ascii=False),
+                                      self.clock())
             self._provisional.move_to_end(sid)
             return
         self._provisional.pop(sid, None)  # the conversation continues: it becomes a stored session
