@@ -58,10 +58,24 @@ async def raw_declared(url: str, size: int) -> int:
     return int(line.split()[1])
 
 
-async def attacks(url: str) -> list[tuple[str, object]]:
-    out: list[tuple[str, object]] = []
+class Timed(list):
+    """(name, result, seconds since the previous entry): each attack is timed on its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.t = time.perf_counter()
+
+    def append(self, item: tuple[str, object]) -> None:  # type: ignore[override]
+        now = time.perf_counter()
+        super().append((item[0], item[1], now - self.t))
+        self.t = now
+
+
+async def attacks(url: str) -> Timed:
+    out = Timed()
     admin = {"Authorization": f"Bearer {ADMIN}"}
     async with httpx.AsyncClient(base_url=url, timeout=120) as c:
+        out.t = time.perf_counter()
         out.append(("120 MB declared body → /v1/chat", await raw_declared(url, 120 * 2**20)))
         r = await c.post("/webhooks/zalo", content=b"{" + b" " * (300 * 1024) + b"}",
                          headers={"X-ZEvent-Signature": "mac=0"})
@@ -70,6 +84,7 @@ async def attacks(url: str) -> list[tuple[str, object]]:
                          files={"file": ("kh.txt", hostile_plan(), "text/plain")})
         out.append(("hostile plan (25 kB line, no . or ;) dry run", f"{r.status_code} {r.json().get('error')}"))
         first = (await c.post("/v1/chat", json={"message": "Ai chủ trì cuộc thi?"})).json()["session_id"]
+        out.t = time.perf_counter()  # time the three refused requests only
         codes = []
         for sid in ("tg:123456", "zalo:7000000001", first[:-1] + ("0" if first[-1] != "0" else "1")):
             codes.append((await c.post("/v1/chat", json={"message": "Khi nào?", "session_id": sid})).status_code)
@@ -127,9 +142,8 @@ async def run(url: str, pid: int) -> dict:
 
         task = asyncio.create_task(prober())
         before = rss(pid)
-        rows = []
-        for name, result in await attacks_timed(url):
-            rows.append({"attack": name, "result": result[0], "seconds": round(result[1], 3)})
+        rows = [{"attack": name, "result": result, "seconds": round(secs, 3)}
+                for name, result, secs in await attacks(url)]
         after = rss(pid)
         stop.set()
         await task
@@ -137,16 +151,6 @@ async def run(url: str, pid: int) -> dict:
             "healthz_during_max_ms": max(probe) * 1000, "healthz_during_p95_ms":
             statistics.quantiles(probe, n=20)[18] * 1000, "probes": len(probe), "rss_before_mib": before,
             "rss_after_mib": after}
-
-
-async def attacks_timed(url: str) -> list[tuple[str, tuple[object, float]]]:
-    t_prev = time.perf_counter()
-    out = []
-    for name, result in await attacks(url):
-        now = time.perf_counter()
-        out.append((name, (result, now - t_prev)))
-        t_prev = now
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
