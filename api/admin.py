@@ -23,13 +23,16 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from python_multipart.multipart import MultipartParser, parse_options_header
+from pydantic import SecretStr
+from python_multipart.multipart import MultipartParseError, MultipartParser, MultipartState, parse_options_header
 from starlette.requests import ClientDisconnect
 
 from api import unanswered
@@ -52,6 +55,7 @@ from corpus.admin import (
 )
 from corpus.audit import local_time
 from corpus.errors import CorpusError, DocumentNotFound, LoaderError, NotAPlanError
+from corpus.validation import ParseTimeoutError
 
 log = logging.getLogger("cchc.admin")
 
@@ -75,6 +79,7 @@ _ERRORS: list[tuple[type[Exception], int, str]] = [
     (DocumentNotFound, 404, "not_found"),
     (ReindexError, 500, "reindex_failed"),
     (BadUpload, 400, "bad_request"),
+    (ParseTimeoutError, 422, "parse_timeout"),
     (NotAPlanError, 422, "not_a_plan"),
     (ContentMismatchError, 422, "content_mismatch"),
     (InvalidMetadataError, 422, "invalid_metadata"),
@@ -97,10 +102,77 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+MIN_TOKEN_CHARS = 24
+MAX_FAILURES = 10  # failed sign-ins per client within FAILURE_WINDOW_S before 429
+FAILURE_WINDOW_S = 60.0
+
+
+def token_problem(secret: SecretStr | None) -> str | None:
+    """Why this admin token cannot enable admin (None when it can). Never includes the token."""
+    value = secret.get_secret_value() if secret is not None else ""
+    if not value:
+        return "CCHC_ADMIN_TOKEN is not set"
+    if not value.strip():
+        return "CCHC_ADMIN_TOKEN is only whitespace"
+    if value != value.strip():
+        return "CCHC_ADMIN_TOKEN has leading or trailing whitespace"
+    if len(value) < MIN_TOKEN_CHARS:
+        return f"CCHC_ADMIN_TOKEN is shorter than {MIN_TOKEN_CHARS} characters (try: python -c " \
+               "'import secrets; print(secrets.token_urlsafe(32))')"
+    return None
+
+
+async def on_startup(app: Any) -> None:
+    from corpus import validation
+
+    validation.configure(app.state.settings.parse_timeout_seconds)  # uploads parse in a killable child
+    problem = token_problem(app.state.settings.admin_token)
+    app.state.admin_failures = FailureLimiter()
+    if problem is None:
+        log.info("admin API enabled at /admin")
+    elif app.state.settings.admin_token is not None:
+        log.error("admin API stays OFF: %s", problem)
+    else:
+        log.info("admin API off (CCHC_ADMIN_TOKEN is not set)")
+
+
+class FailureLimiter:
+    """Failed sign-ins per client in a sliding window; guessing the token becomes 10 tries a minute."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window: float = FAILURE_WINDOW_S, clock=time.monotonic):
+        self.max, self.window, self.clock = max_failures, window, clock
+        self._fails: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str) -> deque[float]:
+        q = self._fails.get(key)
+        if q is None:
+            if len(self._fails) > 10_000:  # a flood of addresses: forget the oldest entries
+                for k in list(self._fails)[:5_000]:
+                    del self._fails[k]
+            q = self._fails[key] = deque()
+        cutoff = self.clock() - self.window
+        while q and q[0] < cutoff:
+            q.popleft()
+        return q
+
+    def retry_after(self, key: str) -> int | None:
+        q = self._recent(key)
+        if len(q) < self.max:
+            return None
+        return max(1, int(q[0] + self.window - self.clock()) + 1)
+
+    def failed(self, key: str) -> None:
+        self._recent(key).append(self.clock())
+
+    def clear(self) -> None:
+        self._fails.clear()
+
+
 def _token(request: Request) -> str | None:
     secret = _settings(request).admin_token
-    value = secret.get_secret_value() if secret is not None else ""
-    return value or None
+    if token_problem(secret) is not None:
+        return None
+    return secret.get_secret_value()  # type: ignore[union-attr]
 
 
 def admin_enabled(request: Request) -> None:
@@ -112,10 +184,20 @@ def admin_enabled(request: Request) -> None:
 def require_admin(request: Request, _: None = Depends(admin_enabled)) -> str:
     """Check ``Authorization: Bearer <token>``; return who is acting (the token's fingerprint)."""
     token = _token(request) or ""
+    limiter = getattr(request.app.state, "admin_failures", None)
+    if limiter is None:
+        limiter = request.app.state.admin_failures = FailureLimiter()
+    client = request.client.host if request.client else "?"
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        raise HTTPException(status_code=429, headers={"Retry-After": str(wait)},
+                            detail=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     # compare digests: constant time, and the token's length does not leak either
-    given_digest = hashlib.sha256(given.strip().encode()).digest()
+    given_digest = hashlib.sha256(given.strip().encode("utf-8", "replace")).digest()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, hashlib.sha256(token.encode()).digest()):
+        limiter.failed(client)
+        log.warning("admin: failed sign-in from %s", client)
         raise HTTPException(
             status_code=401, headers={"WWW-Authenticate": "Bearer"},
             detail="Chưa đăng nhập hoặc mã quản trị không đúng. Gửi tiêu đề “Authorization: Bearer <mã quản trị>”.",
@@ -214,9 +296,15 @@ async def receive_upload(request: Request, svc: CorpusAdmin) -> tuple[Upload, di
                 raise TooLargeError(size_limit_message(svc.max_bytes))
             parser.write(chunk)
         parser.finalize()
+        if parser.state not in (MultipartState.END, MultipartState.END_BOUNDARY):
+            raise BadUpload("Dữ liệu tải lên bị cắt ngang (thiếu ranh giới kết thúc multipart). Vui lòng gửi lại tệp.")
         if not writers:
             raise BadUpload("Thiếu tệp: hãy chọn tệp kế hoạch (.docx, .pdf, .txt, .md) và gửi trong trường “file”.")
         upload = writers[0].finish()
+    except MultipartParseError as exc:
+        for w in writers:
+            w.abort()
+        raise BadUpload("Dữ liệu multipart không hợp lệ. Hãy gửi tệp bằng biểu mẫu multipart/form-data.") from exc
     except BaseException:
         for w in writers:
             w.abort()

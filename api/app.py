@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
-from api import admin, chat, feedback, web, webhooks
+from api import admin, chat, feedback, guards, web, webhooks
 from api.runtime import Runtime
 from api.settings import Settings
 from retrieval.embedders import Embedder
@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.state.modules_started = False
     app.add_exception_handler(RequestValidationError, chat.validation_error_handler)
     app.add_exception_handler(Exception, _unexpected_error)
+    guards.install(app, settings, admin_on=lambda: admin.token_problem(settings.admin_token) is None)
     # The widget is embedded on other sites: its POSTs (JSON, so preflighted) must pass CORS.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], allow_credentials=False, max_age=600)

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -23,6 +22,8 @@ from pydantic_core import PydanticCustomError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api import feedback
+from api.session_ids import PATTERN as SESSION_PATTERN
+from api.session_ids import SessionIds, load_key
 from bot.answer import Answer
 
 log = logging.getLogger("cchc.api")
@@ -30,7 +31,8 @@ router = APIRouter()
 
 ERROR_500 = "Xin lỗi, hệ thống đang gặp sự cố khi trả lời câu hỏi. Vui lòng thử lại sau ít phút."
 NOT_READY = "Trợ lý đang khởi động, vui lòng thử lại sau ít giây."
-SESSION_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+SESSION_UNKNOWN = ("Mã phiên không hợp lệ hoặc không do máy chủ cấp. "
+                   "Hãy bỏ trống để bắt đầu cuộc trò chuyện mới.")
 PURGE_EVERY_S = 600.0
 
 
@@ -51,6 +53,14 @@ class ChatRequest(BaseModel):
     def _not_blank(cls, v: str) -> str:
         if not v.strip():
             raise PydanticCustomError("empty_message", "Tin nhắn không được để trống.")
+        return v
+
+    @field_validator("message", "province")
+    @classmethod
+    def _encodable(cls, v: str | None) -> str | None:
+        """A lone surrogate (valid in JSON escapes, not in UTF-8) cannot be stored or searched."""
+        if v is not None and not _utf8_ok(v):
+            raise PydanticCustomError("bad_characters", "Nội dung chứa ký tự không hợp lệ (không phải Unicode chuẩn).")
         return v
 
     @field_validator("province", "session_id", mode="before")
@@ -82,7 +92,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "hoi_tiep": {
         "summary": "Hỏi tiếp trong cùng phiên",
-        "value": {"message": "Thời gian thực hiện khi nào?", "session_id": "3f2b9c0e8a7d4e51b6c2a1f0e9d8c7b6"},
+        "value": {"message": "Thời gian thực hiện khi nào?",
+                  "session_id": "3f2b9c0e8a7d4e51b6c2a1f0e9d8c7b6a41c0d9e7f3b2a10"},
     },
     "theo_tinh": {
         "summary": "Widget trên cổng thông tin của tỉnh",
@@ -94,7 +105,7 @@ ANSWER_EXAMPLE = {
     "found": True,
     "sources": [{"document": "Kế hoạch 101/KH-UBND ngày 02/4/2024", "province": "Kiên Giang", "year": 2024,
                  "section": "Phụ lục", "quote": "…", "score": 0.91}],
-    "session_id": "3f2b9c0e8a7d4e51b6c2a1f0e9d8c7b6",
+    "session_id": "3f2b9c0e8a7d4e51b6c2a1f0e9d8c7b6a41c0d9e7f3b2a10",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "Tin nhắn không hợp lệ",
@@ -119,7 +130,7 @@ def _vi_message(err: dict[str, Any], max_chars: int) -> tuple[str, str]:
     field = loc[-1] if loc else ""
     name = FIELD_NAMES.get(field, f"“{field}”")
     kind = err.get("type", "")
-    if kind in ("empty_message", "message_too_long"):
+    if kind in ("empty_message", "message_too_long", "bad_characters", "session_unknown"):
         return field, err["msg"]
     if kind == "json_invalid":
         return "", "Nội dung gửi lên không phải JSON hợp lệ."
@@ -176,9 +187,38 @@ def _check(request: Request, body: ChatRequest) -> ChatRequest:
     if len(body.message.strip()) > max_chars:
         raise RequestValidationError([{"type": "message_too_long", "loc": ("body", "message"),
                                        "msg": too_long_message(max_chars), "input": None}])
+    ids = session_ids(request.app)
+    if body.session_id is not None:
+        if not ids.valid(body.session_id):  # well-formed but not minted here (or under another key)
+            raise RequestValidationError([{"type": "session_unknown", "loc": ("body", "session_id"),
+                                           "msg": SESSION_UNKNOWN, "input": None}])
+        return body
     # Without a session id the assistant would answer statelessly; mint one here so that the very first
-    # question is remembered and the client can follow up with the id we return.
-    return body.model_copy(update={"session_id": body.session_id or uuid.uuid4().hex})
+    # question is remembered (in memory until the conversation continues) and the client can follow up.
+    sid = ids.mint()
+    rt = getattr(request.app.state, "runtime", None)
+    begin = getattr(getattr(rt, "sessions", None), "begin", None)
+    if begin is not None:
+        begin(sid)
+    return body.model_copy(update={"session_id": sid})
+
+
+def _utf8_ok(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def session_ids(app: FastAPI) -> SessionIds:
+    """The app's id minter (made on first use, so apps built without the lifespan work too)."""
+    ids = getattr(app.state, "session_ids", None)
+    if ids is None:
+        s = app.state.settings
+        secret = s.session_secret.get_secret_value() if s.session_secret else None
+        ids = app.state.session_ids = SessionIds(load_key(s.data_dir, secret))
+    return ids
 
 
 def _sse(event: str, data: Any) -> str:
@@ -201,6 +241,10 @@ async def _purge_sessions(app: FastAPI) -> None:
 
 
 async def on_startup(app: FastAPI) -> None:
+    session_ids(app)
+    sessions = getattr(getattr(app.state, "runtime", None), "sessions", None)
+    if sessions is not None and hasattr(sessions, "max_rows"):
+        sessions.max_rows = app.state.settings.session_max_rows
     app.state.session_purger = asyncio.create_task(_purge_sessions(app))
 
 
@@ -226,6 +270,8 @@ def readyz(request: Request) -> JSONResponse:
     Until then 503 with ``status`` "indexing" and the build's progress, or "error" and the reason.
     """
     assistant = _assistant(request)
+    from api.webhooks import channel_health
+
     channels = {"web": True, **dict(getattr(request.app.state, "channels", None) or {})}
     if assistant is None:
         error = getattr(request.app.state, "startup_error", None)
@@ -233,7 +279,8 @@ def readyz(request: Request) -> JSONResponse:
         snap = progress.snapshot() if progress is not None else {"stage": "idle", "done": 0, "total": 0}
         detail = NOT_READY if not error else "Trợ lý chưa sẵn sàng: không nạp được chỉ mục tìm kiếm (xem “reason”)."
         body = {"ready": False, "status": "error" if error else "indexing", "detail": detail, "documents": 0,
-                "channels": channels, "progress": {k: snap[k] for k in ("stage", "done", "total")}}
+                "channels": channels, "channel_health": channel_health(request.app),
+                "progress": {k: snap[k] for k in ("stage", "done", "total")}}
         if error:
             body["reason"] = error
         return JSONResponse(status_code=503, content=body)
@@ -241,7 +288,7 @@ def readyz(request: Request) -> JSONResponse:
     plans = getattr(knowledge, "plans", {}) or {}
     return JSONResponse({"ready": True, "status": "ready", "documents": len(plans),
                          "provinces": sorted({p.plan.province for p in plans.values() if p.plan.province}),
-                         "channels": channels})
+                         "channels": channels, "channel_health": channel_health(request.app)})
 
 
 @router.post("/v1/chat", response_model=Answer, tags=["trò chuyện"], summary="Hỏi trợ lý (một câu trả lời)",

@@ -259,10 +259,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.logs import logging_config
 
     # listens at once; the index is opened or built in the background while /readyz answers 503 with progress
     uvicorn.run(create_app(settings, load_in_background=True), host=args.host or settings.host,
-                port=args.port or settings.port)
+                port=args.port or settings.port, log_config=logging_config(settings.log_format, settings.log_level))
     return 0
 
 

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     max_upload_mb: int = 20
     # unanswered-questions report (<data>/unanswered.sqlite3): rows older than this are deleted
     unanswered_retention_days: int = 90
+    max_chat_body_kb: int = 16  # /v1/chat and /v1/chat/stream: a 2,000-character message is at most ~8 kB
+    max_webhook_body_kb: int = 256  # /webhooks/*: what Telegram and Zalo send for one update
+    parse_timeout_seconds: float = 20.0  # an uploaded plan that takes longer to parse is refused (422)
+    log_format: str = "text"  # "text" or "json" (one JSON object per line, with request ids)
+    log_level: str = "INFO"
+    session_secret: SecretStr | None = None  # signs web session ids; default: a key kept in <data>/session.key
+    session_max_rows: int = 100_000  # stored conversations kept at most (least recently used go first)
 
     # channels: a channel whose settings are missing is simply off (see docs/channels.md)
     telegram_bot_token: SecretStr | None = None

@@ -6,7 +6,13 @@ File type by extension and by content, the admin's province/year overrides, and 
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +148,81 @@ def plan_problems(doc: Document, parsed: ParsedPlan) -> list[str]:
     return missing
 
 
+class ParseTimeoutError(NotAPlanError):
+    """Parsing the upload took longer than the budget (a pathological file); the worker was killed."""
+
+
+# Seconds an upload may spend in load + parse; None parses in the calling thread (CLI, tests).
+# The service sets it at start (``configure``) so that a hostile file can neither hold the GIL
+# for everyone (it runs in a child process) nor run for ever (the child is killed at the deadline).
+_budget: float | None = None
+
+
+def configure(parse_timeout: float | None) -> None:
+    global _budget
+    _budget = parse_timeout if parse_timeout and parse_timeout > 0 else None
+
+
 def validate(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
-             overrides: dict[str, Any] | None = None) -> ParsedPlan:
-    """Bytes -> ParsedPlan, or LoaderError / NotAPlanError / InvalidMetadataError (Vietnamese)."""
+             overrides: dict[str, Any] | None = None, timeout: float | None = None) -> ParsedPlan:
+    """Bytes -> ParsedPlan, or LoaderError / NotAPlanError / InvalidMetadataError (Vietnamese).
+
+    With a time budget (``timeout`` or the configured one) the work runs in a child process.
+    """
+    budget = timeout if timeout is not None else _budget
+    if budget is None:
+        return _validate(data, filename, doc_id, vocab, overrides)
+    check_extension(filename)
+    return run_with_budget(_validate, (data, filename, doc_id, vocab, overrides), budget)
+
+
+class _Workers:
+    """A small pool of spawned parser processes, reused between uploads and replaced when one is killed."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # spawn, not fork: the server has threads (uvicorn, Chroma) that a fork would copy mid-flight
+                self._pool = ProcessPoolExecutor(self.size, mp_context=mp.get_context("spawn"))
+            return self._pool
+
+    def kill(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        for proc in list(getattr(pool, "_processes", {}).values()):  # no public API kills a running task
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+_workers = _Workers()
+
+
+def run_with_budget(fn: Callable[..., Any], args: tuple, budget: float) -> Any:
+    """``fn(*args)`` in a worker process; the worker is killed and ParseTimeoutError raised after ``budget`` s."""
+    pool = _workers.pool()
+    try:
+        future = pool.submit(fn, *args)
+        return future.result(timeout=budget)
+    except FutureTimeout:
+        _workers.kill(pool)
+        log.warning("parsing an upload exceeded %.1f s; parser process killed", budget)
+        raise ParseTimeoutError(
+            f"Không phân tích được tệp trong thời gian cho phép ({budget:g} giây): nội dung có cấu trúc bất "
+            "thường (ví dụ: đoạn văn rất dài không có dấu câu). Hãy kiểm tra lại tệp hoặc chia nhỏ văn bản.") from None
+    except BrokenProcessPool:
+        _workers.kill(pool)
+        raise NotAPlanError("Không phân tích được nội dung tệp thành kế hoạch (tiến trình phân tích dừng "
+                            "bất thường).") from None
+
+
+def _validate(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
+              overrides: dict[str, Any] | None = None) -> ParsedPlan:
     ext = check_extension(filename)
     check_content(data, ext)
     try:

@@ -107,9 +107,55 @@ def test_chat_answers_with_sources_and_a_new_session(api_client: TestClient) -> 
 def test_session_id_is_kept_and_new_ids_are_unique(api_client: TestClient) -> None:
     a = api_client.post("/v1/chat", json={"message": KG_BUDGET}).json()["session_id"]
     b = api_client.post("/v1/chat", json={"message": KG_BUDGET}).json()["session_id"]
-    assert a != b
-    c = api_client.post("/v1/chat", json={"message": KG_BUDGET, "session_id": "widget-123"}).json()
-    assert c["session_id"] == "widget-123"
+    assert a != b and len(a) == 48
+    c = api_client.post("/v1/chat", json={"message": KG_BUDGET, "session_id": a}).json()
+    assert c["session_id"] == a
+
+
+@pytest.mark.parametrize("sid", ["tg:123456789", "zalo:7000000001", "widget-123", "0" * 48,
+                                 "3f2b9c0e8a7d4e51b6c2a1f0e9d8c7b6a41c0d9e7f3b2a10"])
+@pytest.mark.parametrize("path", ["/v1/chat", "/v1/chat/stream"])
+def test_ids_the_server_did_not_issue_are_refused(api_client: TestClient, path: str, sid: str) -> None:
+    """Channel sessions (tg:/zalo:) and made-up ids cannot be read or polluted from the web API."""
+    r = api_client.post(path, json={"message": KG_BUDGET, "session_id": sid})
+    assert r.status_code == 422 and "Mã phiên không hợp lệ" in r.json()["detail"]
+
+
+def test_a_web_client_cannot_reach_a_telegram_chat_context(api_runtime) -> None:
+    api_runtime.sessions.append("tg:42", HT_CONTEST)
+    with TestClient(create_app(runtime=api_runtime)) as client:
+        r = client.post("/v1/chat", json={"message": "Thời gian thực hiện khi nào?", "session_id": "tg:42"})
+    assert r.status_code == 422
+    assert api_runtime.sessions.history("tg:42") == [HT_CONTEST]  # not polluted
+
+
+def test_one_question_visits_store_no_session_until_the_conversation_continues(api_runtime) -> None:
+    sessions = api_runtime.sessions
+    before = sessions.count()
+    with TestClient(create_app(runtime=api_runtime)) as client:
+        for _ in range(30):
+            client.post("/v1/chat", json={"message": KG_BUDGET})
+        assert sessions.count() == before
+        sid = client.post("/v1/chat", json={"message": HT_CONTEST}).json()["session_id"]
+        ans = client.post("/v1/chat", json={"message": "Thời gian thực hiện khi nào?", "session_id": sid}).json()
+    assert "Quý II-III/2024" in ans["answer"]  # the first question was remembered (in memory)
+    assert sessions.count() == before + 1 and len(sessions.history(sid)) == 2
+
+
+def test_stored_sessions_are_capped_and_the_file_shrinks(tmp_path) -> None:
+    path = tmp_path / "s.sqlite3"
+    sessions = SQLiteSessions(path, max_rows=500, ttl_seconds=60, clock=lambda: now[0])
+    now = [1_000.0]
+    for i in range(2_000):
+        now[0] += 0.001
+        sessions.append(f"s{i}", "Ai chủ trì cuộc thi tìm hiểu CCHC? " * 20)
+    assert sessions.count() == 500
+    assert sessions.history("s1999") and not sessions.history("s0")  # the least recently used went first
+    big = path.stat().st_size
+    now[0] += 3600
+    assert sessions.purge_expired() == 500
+    sessions._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert path.stat().st_size < big / 3
 
 
 def test_province_scopes_a_question_that_names_none(api_client: TestClient) -> None:
@@ -149,6 +195,8 @@ def test_sessions_survive_a_restart(api_runtime, tmp_path) -> None:
     settings = Settings(data_dir=data_dir, embedder="hash")
     with TestClient(create_app(settings)) as first:
         sid = first.post("/v1/chat", json={"message": HT_CONTEST}).json()["session_id"]
+        # a conversation that continues is stored (a lone first question stays in memory only)
+        first.post("/v1/chat", json={"message": HT_CONTEST, "session_id": sid})
     with TestClient(create_app(Settings(data_dir=data_dir, embedder="hash"))) as second:
         ans = second.post("/v1/chat", json={"message": "Thời gian thực hiện khi nào?", "session_id": sid}).json()
     assert ans["session_id"] == sid

@@ -449,7 +449,10 @@
         headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
         body: JSON.stringify(payload), signal: ctrl ? ctrl.signal : undefined
       });
-      if (!res.ok) throw new ApiError(await errorText(res));
+      if (!res.ok) {
+        if (res.status === 422 && payload.session_id) sid = null; // an id the server no longer accepts: start anew
+        throw new ApiError(await errorText(res));
+      }
       var handle = function (ev) {
         if (ev.event === 'delta' && ev.data && typeof ev.data.text === 'string') onDelta(ev.data.text);
         else if (ev.event === 'answer') final = ev.data;

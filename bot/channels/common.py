@@ -84,6 +84,7 @@ def current_province(sessions: Any, session_id: str) -> str | None:
 async def ask(runtime: Any, text: str, session_id: str) -> Answer:
     """Run the blocking assistant in a worker thread; never raises (a failure becomes a polite answer)."""
     assistant = runtime.assistant  # read once: an admin reload swaps it as a whole
+    text = text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate (valid JSON escape) becomes "?"
     try:
         ans = await asyncio.to_thread(assistant.answer, text, None, session_id)
     except Exception:  # noqa: BLE001 - the chat must always get a reply

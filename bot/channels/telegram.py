@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hmac
 import html
+import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -19,11 +20,12 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 
 from api.settings import Settings
 from bot.channels import common
+from bot.channels import outbox as ob
 from bot.channels.formatting import TELEGRAM_LIMIT, plain_messages, telegram_messages, to_telegram_html
 from bot.channels.store import ChannelStore
 
@@ -73,6 +75,8 @@ class TelegramBot:
         self.application = build_application(settings, webhook=webhook)
         self._start_lock = asyncio.Lock()
         self._chat_locks = common.KeyedLocks()  # one answer at a time per chat
+        # replies go through the durable outbox when there is a store (webhook mode), else straight out
+        self.outbox = ob.Outbox(store, CHANNEL, self._deliver) if store is not None else None
         self.started = False
         app = self.application
         msg = filters.UpdateType.MESSAGE
@@ -82,6 +86,7 @@ class TelegramBot:
         app.add_handler(MessageHandler(msg & filters.TEXT & ~filters.COMMAND, self.on_text))
         app.add_handler(MessageHandler(msg & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_non_text))
         app.add_error_handler(self.on_error)
+        app.add_handler(TypeHandler(Update, self.on_processed), group=1)  # after the answer: inbox entry done
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -93,8 +98,25 @@ class TelegramBot:
             await self.application.start()
             self.started = True
             log.info("telegram bot @%s ready (webhook mode)", self.application.bot.username)
+            if self.outbox is not None:
+                self.outbox.start()
+                await self._resume()
+
+    async def _resume(self) -> None:
+        """Updates accepted before a crash or restart but never answered: answer them now."""
+        pending = self.store.pending_events(CHANNEL) if self.store is not None else []
+        for event_id, payload in pending:
+            try:
+                await self.application.update_queue.put(Update.de_json(json.loads(payload), self.application.bot))
+            except Exception as exc:  # noqa: BLE001 - a stored update we cannot read any more
+                log.warning("telegram update %s could not be resumed (%s); dropped", event_id, type(exc).__name__)
+                self.store.done(CHANNEL, event_id, "", [], 0)  # type: ignore[union-attr]
+        if pending:
+            log.info("telegram: resumed %d unanswered updates", len(pending))
 
     async def stop(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.stop()
         async with self._start_lock:
             if self.application.running:
                 await self.application.stop()
@@ -110,7 +132,8 @@ class TelegramBot:
     async def accept(self, data: dict) -> bool:
         """Queue a verified webhook update; False when this update_id was already delivered."""
         update = Update.de_json(data, self.application.bot)
-        if self.store is not None and not self.store.first_delivery(CHANNEL, str(update.update_id)):
+        if self.store is not None and not self.store.first_delivery(
+                CHANNEL, str(update.update_id), payload=json.dumps(data, ensure_ascii=False)):
             log.info("telegram update %s delivered again; ignored", update.update_id)
             return False
         await self.application.update_queue.put(update)
@@ -120,35 +143,71 @@ class TelegramBot:
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         province = await asyncio.to_thread(common.current_province, self.runtime.sessions, session_id(chat.id))
-        await self._send_plain(chat.id, common.help_text(province))
+        await self._reply_plain(update, common.help_text(province))
 
     async def on_province(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         arg = " ".join(context.args or [])
         reply = await asyncio.to_thread(common.choose_province, self.runtime.assistant, self.runtime.sessions,
                                         session_id(chat.id), arg)
-        await self._send_plain(chat.id, reply)
+        await self._reply_plain(update, reply)
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._send_plain(update.effective_chat.id, common.UNKNOWN_COMMAND)
+        await self._reply_plain(update, common.UNKNOWN_COMMAND)
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._send_plain(update.effective_chat.id, common.NON_TEXT)
+        await self._reply_plain(update, common.NON_TEXT)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id
         text = update.effective_message.text or ""
         log.debug("telegram question in chat %s (%d chars)", chat_id, len(text))
-        async with self._chat_locks.hold(chat_id), self._typing(chat_id):
-            ans = await common.ask(self.runtime, text, session_id(chat_id))
-        for chunk in telegram_messages(ans):
-            await self._send_html(chat_id, chunk)
+        async with self._chat_locks.hold(chat_id):
+            async with self._typing(chat_id):
+                ans = await common.ask(self.runtime, text, session_id(chat_id))
+            # every part is queued (or sent) before the next question of this chat is answered
+            await self._reply(update, [(chunk, "html") for chunk in telegram_messages(ans)])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed: %r", context.error, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             with contextlib.suppress(TelegramError):
-                await self.application.bot.send_message(update.effective_chat.id, common.FAILURE)
+                await self._reply(update, [(common.FAILURE, "text")])
+
+    async def on_processed(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Last handler group: the update was handled (answered or not applicable), so leave the inbox."""
+        if self.outbox is not None and isinstance(update, Update):
+            chat = update.effective_chat
+            self.outbox.put(str(update.update_id), str(chat.id) if chat else "", [])
+
+    # ---- replies -----------------------------------------------------------------------------
+    async def _reply(self, update: Update, replies: list[tuple[str, str]]) -> None:
+        chat_id = update.effective_chat.id
+        if self.outbox is not None:
+            self.outbox.put(str(update.update_id), str(chat_id), replies)
+            return
+        for text, fmt in replies:
+            await self._send(chat_id, text, fmt)
+
+    async def _reply_plain(self, update: Update, text: str) -> None:
+        chunks = plain_messages(text, TELEGRAM_LIMIT - 200)
+        await self._reply(update, [(to_telegram_html(c), "html") for c in chunks])
+
+    async def _send(self, chat_id: int | str, text: str, fmt: str) -> None:
+        if fmt == "html":
+            await self._send_html(int(chat_id), text)
+        else:
+            await self.application.bot.send_message(int(chat_id), text)
+
+    async def _deliver(self, chat_id: str, text: str, fmt: str) -> None:
+        """Outbox sender: Telegram's own refusals are final, network trouble and 5xx are retried."""
+        try:
+            await self._send(chat_id, text, fmt)
+        except RetryAfter as exc:
+            ra = exc.retry_after
+            raise ob.RetryAfter(ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra)) from exc
+        except (Forbidden, BadRequest) as exc:
+            raise ob.PermanentSendError(str(exc)) from exc
 
     # ---- helpers ---------------------------------------------------------------------------
     async def _send_html(self, chat_id: int, html_text: str) -> None:
@@ -159,10 +218,6 @@ class TelegramBot:
             if "parse" not in str(exc).lower() and "entit" not in str(exc).lower():
                 raise
             await self.application.bot.send_message(chat_id, html.unescape(re.sub(r"</?b>", "", html_text)))
-
-    async def _send_plain(self, chat_id: int, text: str) -> None:
-        for chunk in plain_messages(text, TELEGRAM_LIMIT - 200):
-            await self._send_html(chat_id, to_telegram_html(chunk))
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:

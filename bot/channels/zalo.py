@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import httpx
 
 from api.settings import Settings
 from bot.channels import common
+from bot.channels import outbox as ob
 from bot.channels.formatting import ZALO_LIMIT, plain_messages, zalo_messages
 from bot.channels.store import ChannelStore, ZaloTokens, fingerprint
 
@@ -98,20 +100,55 @@ class ZaloTokenManager:
         self.app_id = settings.zalo_app_id or ""
         self.margin = settings.zalo_token_refresh_margin_seconds
         self._lock = asyncio.Lock()
+        self.error: str | None = None  # the last refresh failure (a broken token chain), for /readyz
         self.tokens = self._initial()
 
+    @property
+    def health(self) -> dict[str, Any]:
+        """What /readyz shows: ok unless the last refresh failed or there is no way to get a token."""
+        if self.error:
+            return {"ok": False, "detail": f"token chain broken: {self.error}"}
+        if not self.usable:
+            return {"ok": False, "detail": "no access token and no refresh token"}
+        return {"ok": True}
+
     def _initial(self) -> ZaloTokens:
-        """Stored tokens win once present, unless the env refresh token changed (an official re-authorised)."""
+        """Stored tokens win once present. A changed env refresh token (an official re-authorised, or a typo)
+        does not replace a working stored pair: it is tried at start (``startup``) and adopted only if it works.
+        """
         env_access = self.settings.zalo_access_token.get_secret_value() if self.settings.zalo_access_token else None
         env_refresh = self.settings.zalo_refresh_token.get_secret_value() if self.settings.zalo_refresh_token else None
         seed = fingerprint(env_refresh)
+        self.pending_seed: tuple[str | None, str, str] | None = None  # (access, refresh, seed) to try at start
         stored = self.store.load_zalo_tokens(self.app_id)
         if stored and (seed is None or stored.seed == seed):
+            return stored
+        if stored and (stored.access_token or stored.refresh_token) and env_refresh and seed:
+            self.pending_seed = (env_access, env_refresh, seed)
             return stored
         tokens = ZaloTokens(env_access, env_refresh, None, seed)
         if env_access or env_refresh:
             self.store.save_zalo_tokens(self.app_id, tokens)
         return tokens
+
+    async def startup(self) -> None:
+        """Once at start: try a new env refresh token; refresh when the access token's expiry is unknown."""
+        if self.pending_seed is not None:
+            env_access, env_refresh, seed = self.pending_seed
+            self.pending_seed = None
+            kept = self.tokens
+            self.tokens = ZaloTokens(env_access, env_refresh, None, seed)
+            try:
+                await self.refresh(stale=env_access, reload=False)
+                log.info("zalo: the refresh token from the environment works; it replaces the stored pair")
+                return
+            except ZaloAuthError as exc:
+                self.tokens = kept
+                log.error("zalo: CCHC_ZALO_REFRESH_TOKEN differs from the stored pair and does not work (%s); "
+                          "keeping the stored tokens", exc)
+                self.error = None  # the stored chain is intact; only the env value is bad
+        if self.tokens.expires_at is None and self.can_refresh:
+            await self.refresh(stale=self.tokens.access_token)
 
     @property
     def can_refresh(self) -> bool:
@@ -132,14 +169,23 @@ class ZaloTokenManager:
             return await self.refresh(stale=t.access_token)
         raise ZaloAuthError("no Zalo access token and no way to refresh one")
 
-    async def refresh(self, stale: str | None) -> str:
+    async def refresh(self, stale: str | None, reload: bool = True) -> str:
         """Refresh unless someone else already replaced ``stale``; returns the current access token."""
+        try:
+            token = await self._refresh(stale, reload)
+        except ZaloAuthError as exc:
+            self.error = str(exc)
+            raise
+        self.error = None
+        return token
+
+    async def _refresh(self, stale: str | None, reload: bool) -> str:
         async with self._lock:
-            stored = self.store.load_zalo_tokens(self.app_id)  # another process may have refreshed
+            stored = self.store.load_zalo_tokens(self.app_id) if reload else None  # another process may have
             if stored and stored.seed == self.tokens.seed:
                 self.tokens = stored
             t = self.tokens
-            if t.access_token and t.access_token != stale and not self._due(t):
+            if reload and t.access_token and t.access_token != stale and not self._due(t):
                 return t.access_token
             if not self.can_refresh:
                 raise ZaloAuthError("the Zalo access token expired and no refresh token/app secret is set")
@@ -179,11 +225,22 @@ class Event:
     text: str | None
 
 
+def _scalar(value: Any) -> str | None:
+    """An id as a string; None for anything that is not a plain string or number (lists, objects, bools)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value)[:128] or None
+
+
 def parse_event(payload: dict) -> Event:
-    sender = payload.get("sender") or {}
-    message = payload.get("message") or {}
-    return Event(name=str(payload.get("event_name") or ""), user_id=sender.get("id"),
-                 msg_id=message.get("msg_id"), text=message.get("text"))
+    """The fields we use, type-checked: a signed event with odd shapes is ignored, never a crash."""
+    sender = payload.get("sender")
+    message = payload.get("message")
+    sender = sender if isinstance(sender, dict) else {}
+    message = message if isinstance(message, dict) else {}
+    text = message.get("text")
+    return Event(name=str(payload.get("event_name") or "")[:64], user_id=_scalar(sender.get("id")),
+                 msg_id=_scalar(message.get("msg_id")), text=text if isinstance(text, str) else None)
 
 
 class ZaloBot:
@@ -196,13 +253,28 @@ class ZaloBot:
         self._tasks: set[asyncio.Task] = set()
         self._user_locks = common.KeyedLocks()  # one answer at a time per user
         self._refresher: asyncio.Task | None = None
+        self.outbox = ob.Outbox(store, CHANNEL, self._deliver, clock=clock)
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        if self.tokens.can_refresh:
+        if self.tokens.can_refresh or self.tokens.pending_seed:
             self._refresher = asyncio.create_task(self._refresh_loop())
+        self.outbox.start()
+        pending = self.store.pending_events(CHANNEL)
+        for event_id, payload in pending:  # accepted before a crash or restart, never answered
+            try:
+                ev = parse_event(json.loads(payload))
+            except ValueError:
+                ev = Event("", None, event_id, None)
+            if ev.user_id:
+                self._schedule(ev)
+            else:
+                self.store.done(CHANNEL, event_id, "", [], 0)
+        if pending:
+            log.info("zalo: resumed %d unanswered events", len(pending))
 
     async def stop(self, timeout: float = 10.0) -> None:
+        await self.outbox.stop()
         if self._refresher:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -216,6 +288,10 @@ class ZaloBot:
     async def _refresh_loop(self) -> None:
         """Refresh before expiry even when nobody writes, so the refresh token itself never lapses."""
         every = max(30.0, min(300.0, self.settings.zalo_token_refresh_margin_seconds / 2))
+        try:
+            await self.tokens.startup()
+        except ZaloError as exc:
+            log.error("zalo token refresh at start failed: %s", exc)
         while True:
             try:
                 await self.tokens.refresh_if_due()
@@ -242,18 +318,25 @@ class ZaloBot:
         if len(self._tasks) >= MAX_TASKS:
             log.warning("zalo: too many answers in progress; event dropped")
             return "busy"
-        if ev.msg_id and not self.store.first_delivery(CHANNEL, str(ev.msg_id)):
+        payload_text = json.dumps(payload, ensure_ascii=False)
+        if ev.msg_id and not self.store.first_delivery(CHANNEL, ev.msg_id, payload=payload_text):
             log.info("zalo message %s delivered again; ignored", ev.msg_id)
             return "duplicate"
-        text = (ev.text or "") if ev.name == "user_send_text" else None
-        task = asyncio.create_task(self._answer(ev.user_id, text))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._schedule(ev)
         return "accepted"
 
+    def _schedule(self, ev: Event) -> None:
+        text = (ev.text or "") if ev.name == "user_send_text" else None
+        task = asyncio.create_task(self._answer(ev.user_id or "", text, ev.msg_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # ---- replies ---------------------------------------------------------------------------
-    async def _answer(self, user_id: str, text: str | None) -> None:
-        """Answer a text (or, for ``None``, an image/sticker/…) in order per user; never raises."""
+    async def _answer(self, user_id: str, text: str | None, event_id: str | None = None) -> None:
+        """Answer a text (or, for ``None``, an image/sticker/…) in order per user; never raises.
+
+        The replies go to the durable outbox, which sends them (and retries until Zalo takes them).
+        """
         sid = f"zalo:{user_id}"
         try:
             async with self._user_locks.hold(user_id):
@@ -261,7 +344,7 @@ class ZaloBot:
                     messages = plain_messages(common.NON_TEXT, ZALO_LIMIT)
                 else:
                     messages = await self._reply_for(sid, text)
-                await self._send_all(user_id, messages)
+                self.outbox.put(event_id, user_id, [(m, "text") for m in messages])
         except Exception:  # noqa: BLE001 - a background task has nobody else to report to
             log.exception("zalo reply failed for user %s", user_id)
 
@@ -280,9 +363,14 @@ class ZaloBot:
             reply = common.UNKNOWN_COMMAND
         return plain_messages(reply, ZALO_LIMIT)
 
-    async def _send_all(self, user_id: str, messages: list[str]) -> None:
-        for m in messages:
-            await self.send_text(user_id, m)
+    async def _deliver(self, user_id: str, text: str, fmt: str) -> None:
+        """Outbox sender: Zalo's refusals (error < 0 other than tokens) are final; HTTP, network, tokens retried."""
+        try:
+            await self.send_text(user_id, text)
+        except ZaloAPIError as exc:
+            if exc.code < 0 and exc.code not in TOKEN_ERRORS:
+                raise ob.PermanentSendError(str(exc)) from exc
+            raise
 
     async def send_text(self, user_id: str, text: str) -> dict:
         """One OA message; on a token error refresh once and retry. Raises ZaloError on failure."""
@@ -309,6 +397,7 @@ class ZaloBot:
         return data if isinstance(data, dict) else {"error": -1, "message": "unexpected response"}
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait for the answers in progress (tests and graceful shutdown)."""
+        """Wait for the answers in progress and their delivery (tests and graceful shutdown)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+        await self.outbox.wait_empty(timeout)

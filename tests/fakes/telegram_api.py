@@ -40,6 +40,7 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     webhook: dict = field(default_factory=dict)
     updates: list[dict] = field(default_factory=list)
+    down_methods: set[str] = field(default_factory=set)  # an outage of these methods: HTTP 502 Bad Gateway
     lock: threading.Lock = field(default_factory=threading.Lock)
     _message_id: int = 0
 
@@ -60,6 +61,8 @@ class FakeTelegram:
         if request.path_params["token"] != self.token:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
         method = request.path_params["method"]
+        if method.lower() in self.down_methods:
+            return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502)
         try:
             params = await _params(request)
         except ClientDisconnect:

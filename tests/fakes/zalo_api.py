@@ -31,6 +31,7 @@ class FakeZalo:
     messages: list[dict] = field(default_factory=list)  # accepted messages: {"user_id", "text", "token"}
     rejected: list[dict] = field(default_factory=list)  # message calls refused for a bad token
     refreshes: list[dict] = field(default_factory=list)  # refresh calls: form + secret header
+    down: bool = False  # an outage: every call answers HTTP 503 (set it back to False to recover)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -48,6 +49,8 @@ class FakeZalo:
             self.access_tokens.clear()
 
     async def send_message(self, request: Request) -> JSONResponse:
+        if self.down:
+            return JSONResponse({"error": -1, "message": "Service Unavailable"}, status_code=503)
         token = request.headers.get("access_token", "")
         body = json.loads(await request.body())
         user_id = body.get("recipient", {}).get("user_id")
