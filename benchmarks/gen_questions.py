@@ -128,6 +128,26 @@ def generate(plans: dict[str, ParsedPlan], vocab: Vocabulary, seed: int = 7,
                 for var, qq in variants(q, rng, vocab, prov):
                     cases.append(Case(f"{doc_id}-t{i}-{attr}-{var}", qq, attr, var, must, province=prov,
                                       gold=(doc_id, "task", i), split=_split(key)))
+        for i, a in enumerate(pp.activities):
+            c = _topic(a.name)
+            if len(c.split()) < 3:
+                continue
+            key = f"{doc_id}:activity:{fold(c)}"
+            asks = []
+            if a.lead and not fold(a.lead[0]).startswith("cac "):
+                asks.append(("lead", [a.lead[0]], rng.choice(LEAD_T).format(p="{p}", c=c)))
+            if a.time and len(a.time) < 80:
+                asks.append(("timeline", [_distinct_phrase(a.time, 3)], rng.choice(TIME_T).format(p="{p}", c=c)))
+            if a.place and len(a.place) < 80:
+                asks.append(("place", [_distinct_phrase(a.place.removeprefix("tại "), 3)],
+                             f"{c} ở {{p}} tổ chức ở đâu?"))
+            for attr, must, tmpl in asks:
+                if (key, attr) in seen_topics:
+                    continue
+                seen_topics.add((key, attr))
+                for var, qq in variants(tmpl.format(p=prov), rng, vocab, prov):
+                    cases.append(Case(f"{doc_id}-a{i}-{attr}-{var}", qq, attr, var, must, province=prov,
+                                      gold=(doc_id, "activity", i), split=_split(key)))
         agencies: dict[str, int] = {}
         for j, d in enumerate(pp.duties):
             if d.where and "Tổ chức thực hiện" in d.where and not fold(d.agency).startswith(("cac ", "ubnd")):

@@ -1,6 +1,6 @@
 """The generated question suite: accuracy per attribute and per variant, on the 'report' split.
 
-    .venv/bin/python benchmarks/qa_generated.py [--split report|fit|all] [--failures N] [--json OUT]
+    .venv/bin/python benchmarks/qa_generated.py [--split report|fit|all] [--failures N] [--json OUT] [--layouts]
 
 Runs in-process over the bundled plans with the configured index (CCHC_DATA_DIR, default ./data).
 Grading is the shared scorer's (../shared/eval/score.py: found + must_contain in the first 700
@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -82,8 +84,39 @@ def main() -> int:
     ap.add_argument("--split", default="report", choices=["report", "fit", "all"])
     ap.add_argument("--failures", type=int, default=0, help="print this many failures")
     ap.add_argument("--json", default=None, help="write every graded case here")
+    ap.add_argument("--layouts", action="store_true",
+                    help="also plans generated in other layouts (tests/prose_plans.py), indexed with the hash embedder")
     a = ap.parse_args()
-    assistant = build_assistant(Settings())
+    if a.layouts:
+        with tempfile.TemporaryDirectory() as tmp:
+            assistant = with_generated_layouts(Path(tmp))
+            return report(assistant, a)
+    return report(build_assistant(Settings()), a)
+
+
+def with_generated_layouts(root: Path):
+    """The bundled plans plus generated prose plans (three layouts × two seeds) in a fresh corpus."""
+    from bot.assistant import Assistant
+    from bot.factory import build_index
+    from bot.knowledge import Knowledge
+    from corpus.store import BUNDLED_DIR, CorpusStore
+    from tests.admin_plans import render
+    from tests.prose_plans import STYLES, prose_plan
+
+    plans = root / "plans"
+    plans.mkdir()
+    for f in BUNDLED_DIR.glob("*.txt"):
+        shutil.copy(f, plans / f.name)
+    for n, (style, seed) in enumerate((s, k) for s in STYLES for k in (0, 1)):
+        (plans / f"9{n:02d}_{style}{seed}.txt").write_bytes(render(prose_plan(style, seed).doc, ".txt"))
+    settings = Settings(data_dir=root / "data", embedder="hash")
+    store = CorpusStore(dirs=[plans])
+    index = build_index(settings, store=store)
+    return Assistant(Knowledge(plans={d.doc_id: d.parsed for d in store.documents()}, index=index,
+                               vocab=store.vocab))
+
+
+def report(assistant, a) -> int:
     rows = run(assistant, cases_for(assistant, a.split), load_grader())
     print(summarise(rows))
     for r in [r for r in rows if not r["correct"]][: a.failures]:
