@@ -1,4 +1,4 @@
-"""Prompt files (prompts/*.txt) and the delimited rendering of records, questions and history.
+"""Prompt files (prompts/*.txt, package data of `prompts`) and the rendering of records, questions, history.
 
 Everything that comes from a document or a user goes inside its own tag (<tai_lieu id="R1">,
 <cau_hoi>, <lich_su>) with '<' and '>' escaped, so no text can close a tag or open a new one;
@@ -10,11 +10,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+PROMPTS_PACKAGE = "prompts"  # the top-level prompts/ folder, shipped in the wheel as package data
 REFUSAL = "KHÔNG_CÓ_THÔNG_TIN"  # the model's fixed "not in the records" reply
 MAX_RECORD_CHARS = 2000
 MAX_HISTORY_TURNS = 3
@@ -57,8 +59,12 @@ class Prompts:
     condense: str
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> Prompts:
-        d = directory or PROMPTS_DIR
+    def load(cls, directory: Path | Traversable | None = None) -> Prompts:
+        """From ``directory`` or, by default, the installed `prompts` package (checkout or wheel alike)."""
+        try:
+            d = directory if directory is not None else resources.files(PROMPTS_PACKAGE)
+        except ModuleNotFoundError as exc:
+            raise PromptError(f"prompt package missing: {PROMPTS_PACKAGE}") from exc
         texts = {}
         for name in ("system", "answer", "condense"):
             path = d / f"{name}.txt"
