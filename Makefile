@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint index bench clean
+.PHONY: run test test-fast lint index bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -16,9 +16,16 @@ run: $(STAMP)
 	$(BIN)/cchc index --if-needed
 	$(BIN)/cchc serve
 
+# everything, as CI runs it
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# the inner loop: no real embedding index, browser, wheel build or Chroma server
+FAST := not slow and not browser and not packaging and not chroma_server
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "$(FAST)"
 
 index: $(STAMP)
 	$(BIN)/cchc index

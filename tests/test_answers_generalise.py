@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings
-from bot.factory import build_assistant
 
-
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    return build_assistant(Settings(data_dir=tmp_path_factory.mktemp("gen"), embedder="hash"))
+@pytest.fixture
+def bot(bundled_assistant):
+    return bundled_assistant
 
 
 def _provinces(ans) -> set[str]:
