@@ -62,6 +62,13 @@ MEANINGS: dict[str, str] = {
     "zalo_max_event_age_seconds": "sự kiện Zalo cũ hơn số giây này bị bỏ qua",
     "zalo_token_refresh_margin_seconds": "làm mới access token trước khi hết hạn số giây này",
     "zalo_http_timeout": "số giây chờ API Zalo",
+    "max_chat_body_kb": "kích thước tối đa (kB) của thân yêu cầu `/v1/chat` và `/v1/chat/stream`",
+    "max_webhook_body_kb": "kích thước tối đa (kB) của thân yêu cầu `/webhooks/*` (Telegram, Zalo)",
+    "parse_timeout_seconds": "tệp kế hoạch tải lên cần phân tích lâu hơn số giây này thì bị từ chối (422)",
+    "log_format": "`text` hoặc `json` (mỗi dòng một đối tượng JSON, kèm mã yêu cầu)",
+    "log_level": "mức ghi nhật ký (`DEBUG`, `INFO`, `WARNING`, …)",
+    "session_secret": "khóa ký mã phiên web; mặc định: khóa lưu trong `<data>/session.key`",
+    "session_max_rows": "số phiên hội thoại lưu tối đa (phiên lâu không dùng bị xóa trước)",
 }
 
 
