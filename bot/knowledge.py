@@ -121,12 +121,9 @@ class Knowledge:
     def variants(self) -> dict[str, set[str]]:
         """Folded synonym units ("cuoc_thi" -> {"hoi_thi"}), from the vocabulary, computed once."""
         if self._variants is None:
-            out: dict[str, set[str]] = {}
-            for group in self.vocab.synonyms:
-                keys = {"_".join(fold(w).split()) for w in group}
-                for key in keys:
-                    out.setdefault(key, set()).update(keys - {key})
-            self._variants = out
+            from bot.query import synonym_variants  # the one definition of synonym units
+
+            self._variants = synonym_variants(self.vocab)
         return self._variants
 
     def unit_words(self, unit: Unit, variants: dict[str, set[str]]) -> tuple[str, set[str]]:
