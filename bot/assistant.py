@@ -78,8 +78,9 @@ class Assistant:
 
     def answer_query(self, q: Query) -> Result:
         res = self._answer_in_scope(q)
-        if not res.answer.found and "provinces" in q.inherited:
+        if not res.answer.found and "provinces" in q.inherited and not q.refers_back:
             # the province came from the conversation, not the message: look beyond it before refusing
+            # (unless the message points back at what was just discussed there: "chuyên mục này")
             wider = replace(q, provinces=[], plan_ref="", year=None, inherited=[])
             again = self._answer_in_scope(wider)
             if again.answer.found:

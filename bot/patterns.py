@@ -28,6 +28,8 @@ class Patterns:
     domain: re.Pattern[str]
     examples: dict[str, str]
     content_after: dict[str, frozenset[str]]
+    list_noun: tuple[re.Pattern[str], ...] = ()  # 'những X nào': group 'noun' is X
+    merger_locator: re.Pattern[str] | None = None  # 'nay thuộc' before a merged province's new name
 
 
 @lru_cache(maxsize=4)
@@ -46,4 +48,6 @@ def load_patterns(path: str | None = None) -> Patterns:
         domain=re.compile(raw["domain"]),
         examples=dict(raw.get("examples", {})),
         content_after={k: frozenset(v) for k, v in raw.get("content_after", {}).items() if not k.startswith("_")},
+        list_noun=tuple(re.compile(x) for x in raw.get("list_noun", [])),
+        merger_locator=re.compile(raw["merger_locator"]) if raw.get("merger_locator") else None,
     )

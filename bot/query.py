@@ -47,6 +47,7 @@ class Query:
     asks_list: bool = False
     quantity_noun: str = ""  # "thí sinh" in "có bao nhiêu thí sinh"
     asked_noun: str = ""  # "giay_to?" for "giấy tờ gì" (the record must name it), "doi_tuong" for "… nào"
+    list_noun: str = ""  # "hinh thuc tuyen truyen" for "những hình thức tuyên truyền nào" (folded)
     row: str = ""  # "mục 2.6"
     excluded: str = ""  # "Ngoài hội thi X, … còn …?": what the answer must not repeat (folded)
     in_domain: bool = True
@@ -202,6 +203,37 @@ def _asked_noun(plain: str, pt: Patterns) -> str:
     return f"{a}_{b}" + ("?" if found[-1].group(0).endswith("gi") else "")
 
 
+def _drop_locators(provinces: list[str], plain: str, vocab: Vocabulary, pt: Patterns) -> list[str]:
+    """'Trà Vinh (nay thuộc Vĩnh Long)': the new province only locates the old one, whose plan is asked about."""
+    if len(provinces) < 2 or pt.merger_locator is None:
+        return provinces
+    out = []
+    for p in provinces:
+        old_named = any(vocab.merged_into.get(o) == p for o in provinces if o != p)
+        at = plain.find(fold(p))
+        if old_named and at > 0 and pt.merger_locator.search(re.sub(r"[()]", " ", plain[:at]).rstrip() + " "):
+            continue
+        out.append(p)
+    return out
+
+
+def _list_noun(plain: str, pt: Patterns, names: set[str]) -> str:
+    """What a list question enumerates ("những hình thức tuyên truyền nào" -> "hinh thuc tuyen truyen").
+
+    Generic heads (cơ quan, nhiệm vụ, tỉnh) and the plan itself are left to the answerers that know them."""
+    for rx in pt.list_noun:
+        for m in rx.finditer(plain):
+            words = m.group("noun").split()
+            while words and words[0] in STOPWORDS:
+                words = words[1:]
+            if len(words) < 2 or words[0] in pt.generic and words[1] in pt.generic:
+                continue
+            if " ".join(words[:2]) in names or words[0] in ("ke", "tinh") or words[1] in ("hoach",):
+                continue
+            return " ".join(words)
+    return ""
+
+
 def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
                 patterns: Patterns | None = None, speller: Callable[[str], str] | None = None) -> Query:
     """``speller`` maps an unknown folded word to a known one ("turyen" -> "truyen"), or returns it."""
@@ -212,7 +244,8 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     if speller:
         plain, folded = (re.sub(r"[a-z0-9]+", lambda m: speller(m.group(0)), x) for x in (plain, folded))
     q = Query(text=text, folded=folded)
-    q.provinces = find_provinces(text, vocab)
+    named = find_provinces(text, vocab)
+    q.provinces = _drop_locators(named, plain, vocab, pt)
     m = _PLAN_REF.search(text) or _PLAN_REF.search(plain)
     if m:
         q.plan_ref = f"{m.group(1)}/{m.group(2)}"
@@ -256,11 +289,13 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     if m and not re.match(r"(tien|dong|kinh phi|lan|nam|thang|quy|gio|ngay|phan tram|%)", m.group(1)):
         q.quantity_noun = " ".join(w for w in m.group(1).split() if w not in STOPWORDS and w not in pt.generic)
     q.asked_noun = _asked_noun(plain, pt)
+    q.list_noun = _list_noun(plain, pt, {fold(p) for p in q.provinces})
+    q.asks_list = q.asks_list or bool(q.list_noun)
     m = _ROW.search(folded)
     q.row = m.group(1) if m else ""
     q.refers_back = bool(pt.refers_back.search(plain))
     q.elliptic = bool(pt.elliptic.search(plain.strip()))
-    prov_words = {w for p in q.provinces for w in fold(p).split()}
+    prov_words = {w for p in named for w in fold(p).split()}
     agency_words = {w for a in q.agencies for w in fold(a).split()}
     ref_words = set(re.findall(r"[a-z0-9]+", fold(q.plan_ref)))
     words = re.findall(r"[a-z0-9]+|\|", pt.question_phrases.sub(" | ", plain))

@@ -80,3 +80,16 @@ def test_that_agency_is_the_one_last_answered():
     prev = q("Ở Hà Tĩnh, ai chủ trì cuộc thi viết sáng kiến?")
     new = resolve(q("cơ quan đó còn làm gì?"), prev, prev_agency="so noi vu")
     assert new.subject == "so noi vu" and "subject" in new.inherited
+
+
+def test_a_list_question_names_what_it_enumerates():
+    assert q("Kế hoạch nêu những hình thức tuyên truyền nào? Kể đủ giúp tôi.").list_noun == "hinh thuc tuyen truyen"
+    assert q("doi tuong cua ke hoach gom nhung ai?").list_noun == "doi tuong"
+    assert q("Những cơ quan nào phối hợp với Sở Nội vụ?").list_noun == ""  # agencies: their own answerers
+    assert q("Kể đủ giúp tôi các chỉ tiêu").asks_list
+
+
+def test_a_new_province_named_only_to_locate_an_old_one_is_not_the_scope():
+    assert q("Ở Trà Vinh (nay thuộc Vĩnh Long), ai chủ trì?").provinces == ["Trà Vinh"]
+    assert q("o tra vinh nay thuoc tinh vinh long thi sao").provinces == ["Trà Vinh"]
+    assert q("So sánh Trà Vinh và Vĩnh Long").provinces == ["Trà Vinh", "Vĩnh Long"]

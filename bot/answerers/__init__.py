@@ -7,6 +7,7 @@ from bot.answerers.base import EXAMPLES, HELP, Answerer, Ctx
 from bot.answerers.budget import BudgetWithoutFigures, FundingSource, GroupBudget, GroupList, TotalBudget
 from bot.answerers.documents import Contact, CorpusListing, Definitions, LegalBasis, PlanFacts
 from bot.answerers.general import BestRecord, ProvinceList
+from bot.answerers.sections import SectionList
 from bot.patterns import load_patterns
 
 
@@ -14,7 +15,7 @@ def default_answerers() -> list[Answerer]:
     generic = load_patterns().generic
     return [CorpusListing(), Definitions(), AbsentAgency(), LegalBasis(), PlanFacts(), Contact(),
             GroupBudget(generic), GroupList(), TotalBudget(), FundingSource(), BudgetWithoutFigures(), AggregateLeads(),
-            AgencyTasks(), AgencyDuties(), ProvinceList(), BestRecord()]
+            AgencyTasks(), AgencyDuties(), ProvinceList(), SectionList(), BestRecord()]
 
 
 __all__ = ["EXAMPLES", "HELP", "Answerer", "Ctx", "default_answerers"]

@@ -4,13 +4,15 @@ from, and an honest 'no figure' when the plan funds the work without stating an 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot import compose
+from bot.answerability import check
 from bot.answerers.base import Ctx
 from bot.knowledge import agency_key
 from bot.query import Query
 from bot.result import Result, found
-from corpus.records import ParsedPlan, Passage, Task
+from corpus.records import Activity, Duty, ParsedPlan, Passage, Task
 from corpus.vocab import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -155,6 +157,44 @@ def funding_passage(pp: ParsedPlan) -> Passage | None:
     return next((p for p in pp.passages if "kinh phi" in fold(" ".join(p.heading[:2]))), None)
 
 
+_FUNDING_WORDS = re.compile(r"kinh phi|ngan sach|nguon|du toan|long ghep|xa hoi hoa|tai tro")
+
+
+def _funding_clause(text: str) -> str:
+    """'…; kinh phí từ nguồn kinh phí CCHC năm 2024 của tỉnh.' -> that clause, as written."""
+    for part in re.split(r"(?<=[.;])\s+", text):
+        if re.search(r"\bkinh phi\b", fold(part)):
+            return part.strip().rstrip(".;")
+    return ""
+
+
+def record_funding(q: Query, ctx: Ctx) -> Result | None:
+    """The money line of the one row or activity the question names ("kinh phí sự nghiệp CNTT"): a row's own
+    funding beats the plan's general funding sentence."""
+    if not q.topic_terms:
+        return None
+    for c in ctx.candidates(q)[:1]:  # only the record the question clearly names
+        r = c.record
+        money = r.note if isinstance(r, Task) else (r.funding or _funding_clause(r.text)) \
+            if isinstance(r, Activity) else _funding_clause(r.text) if isinstance(r, Duty) else ""
+        if c.coverage < 0.7 or not money or not _FUNDING_WORDS.search(fold(money)):
+            continue
+        if not check(ctx.k, replace(q, attribute=""), r, c.coverage, c.hit.unit.text).ok:  # a source, not a sum
+            continue
+        pp = ctx.k.plans[r.doc_id]
+        what = compose.short(r.content if isinstance(r, Task) else r.name if isinstance(r, Activity)
+                             else re.split(r"[;.]", r.text)[0], 200)
+        lead = r.agency if isinstance(r, Duty) else ", ".join(r.lead)
+        if q.asks_amount:  # a sum was asked and the row names only where the money comes from
+            text = (f"{compose.plan_tag(pp.plan)}Kế hoạch không nêu số tiền cụ thể cho “{what}”; "
+                    f"kinh phí ghi: {money.rstrip('.')}.")
+        else:
+            text = f"{compose.plan_tag(pp.plan)}Kinh phí cho “{what}”: {money.rstrip('.')}."
+        text += f" Chủ trì: {lead}." if lead else ""
+        return found(ctx.k, text, [r], [c.score], found_flag=not q.asks_amount)
+    return None
+
+
 class FundingSource:
     """'Kinh phí lấy từ nguồn nào?': the plan's funding section, the sentences that name the source."""
 
@@ -162,6 +202,9 @@ class FundingSource:
         return q.asks_funding and not q.subject
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        own = record_funding(q, ctx)
+        if own is not None:
+            return own
         lines, recs = [], []
         for pp in ctx.plans()[:3]:
             part = funding_passage(pp)
@@ -188,6 +231,9 @@ class BudgetWithoutFigures:
             or any(a.budget for a in ctx.k.plans[d].activities) for d in ctx.docs)
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        own = record_funding(q, ctx)
+        if own is not None:
+            return own
         ids = ctx.doc_ids
         pp = ctx.k.plans[ids[0]]
         part = funding_passage(pp) if len(ids) == 1 else None

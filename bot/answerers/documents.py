@@ -9,7 +9,7 @@ from bot import compose
 from bot.answerers.base import Ctx
 from bot.query import Query
 from bot.result import Result, found, refuse
-from corpus.records import Definition, LegalDoc, ParsedPlan
+from corpus.records import Definition, Duty, LegalDoc, ParsedPlan, Passage, Task
 from corpus.vocab import fold
 
 _PHONE = re.compile(r"\(?(?:Số điện thoại|điện thoại|ĐT|Hotline)[^)]*\)?", re.I)
@@ -88,6 +88,9 @@ class LegalBasis:
             and not _names_specific_document(q)
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        cited = topic_reference(q, ctx)
+        if cited is not None:
+            return cited
         ids = ctx.doc_ids
         if len(ids) > 1 and not q.provinces:
             return None
@@ -103,6 +106,29 @@ class LegalBasis:
         if not lines:
             return None
         return found(ctx.k, "\n".join(lines), recs)
+
+
+_NUMBERED_REF = re.compile(r"\b\d{1,5}/\d{0,4}/?[A-ZĐ]{1,4}[-–][\wĐđ\-]+")
+
+
+def topic_reference(q: Query, ctx: Ctx) -> Result | None:
+    """'Việc trả kết quả qua bưu điện thực hiện theo quyết định nào?': the document the plan cites for that
+    subject, not the plan's own list of bases."""
+    if len(q.topic_terms) < 3 or re.search(r"can cu|dua tren|co so phap ly", q.folded):
+        return None  # "kế hoạch căn cứ …": the plan's own bases
+    for c in ctx.candidates(q)[:3]:
+        r = c.record
+        text = r.text if isinstance(r, Passage | Duty) else r.content if isinstance(r, Task) else ""
+        if c.coverage < 0.7 or not text:
+            continue
+        words = set(q.topic_words)
+        sents = [s for s in re.split(r"(?<=[.;])\s+|\n+", text) if _NUMBERED_REF.search(s)]
+        if not sents:
+            continue
+        best = max(sents, key=lambda s: len(words & set(re.findall(r"[a-z0-9]+", fold(s)))))
+        return found(ctx.k, compose.plan_tag(ctx.k.plans[r.doc_id].plan) + compose.short(best.strip(), 500), [r],
+                     [c.score])
+    return None
 
 
 def _names_specific_document(q: Query) -> bool:

@@ -25,12 +25,24 @@ def render(r: Record, q: Query) -> str:
     if isinstance(r, Duty):
         return compose.duty_text(r, q.intents, q.topic_words)
     if isinstance(r, Passage):
-        return compose.best_sentences(r.text, q.topic_words or re.findall(r"[a-z0-9]+", q.folded))
+        listed = _inline_list(r.text, q.list_noun)
+        return listed or compose.best_sentences(r.text, q.topic_words or re.findall(r"[a-z0-9]+", q.folded))
     if isinstance(r, Definition):
         return f"{r.term}: {r.expansion}."
     if isinstance(r, LegalDoc):
         return compose.legal_doc_text(r)
     return compose.plan_facts(r, q.folded)
+
+
+def _inline_list(text: str, noun: str) -> str:
+    """The sentence that spells out the list asked for ("… các Chỉ số: công khai, minh bạch; …")."""
+    if not noun:
+        return ""
+    head = r"\b" + r"\s+".join(map(re.escape, noun.split()[:2])) + r"\b[^:.;]{0,60}:"
+    for line in text.split("\n"):
+        if re.search(head, fold(line)):
+            return compose.short(line.strip(), 600)
+    return ""
 
 
 def _key(r: Record) -> str:

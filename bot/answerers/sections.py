@@ -1,0 +1,126 @@
+"""List questions answered from a plan's own headings: "những hình thức tuyên truyền nào?" is the section
+"2. Hình thức tuyên truyền", listed whole, not the one sentence that scored best.
+
+Prose plans state their lists as a heading and its bullets (a), b), -, +) or as a part whose numbered items
+are the list ("IV. Giải pháp thực hiện" 1., 2., 3.). The question's list noun is matched against the
+headings; every entry is shown, each whole when they fit, else as its opening clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import compose
+from bot.answerers.base import Ctx
+from bot.query import Query
+from bot.result import Result, found
+from corpus.records import Passage
+from corpus.vocab import fold
+
+_NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)]\s*", re.I)
+_MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s*")
+FULL_CHARS = 640  # entries shown whole when all of them fit in about this much
+CLAUSE_CHARS = 130
+# the answer asks for another answerer: a named agency, a sum, a date, a count
+_NOT_LISTS = {"budget", "timeline", "legal", "definition", "contact", "count", "coordinators", "corpus", "place"}
+
+
+@dataclass
+class Section:
+    doc_id: str
+    title: str  # the heading as written, numbering removed
+    entries: list[str]
+    records: list[Passage]
+    depth: int  # 2 = an item's bullets, 1 = a part's numbered items
+    line: int
+
+
+def heading_label(heading: str) -> str:
+    return _NUMBERING.sub("", heading).strip().rstrip(":").strip()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9%]+", fold(text))
+
+
+def sections(passages: list[Passage]) -> list[Section]:
+    """Item sections (a heading and its bullets) and part sections (a part and its numbered items)."""
+    by_heading: dict[tuple[str, ...], list[Passage]] = {}
+    for p in passages:
+        if p.heading:
+            by_heading.setdefault(tuple(p.heading), []).append(p)
+    out: list[Section] = []
+    parts: dict[str, list[tuple[int, str, list[Passage]]]] = {}
+    for heading, ps in by_heading.items():
+        ps = sorted(ps, key=lambda p: p.line)
+        paras = [x.strip() for p in ps for x in p.text.split("\n") if x.strip()]
+        title = heading_label(heading[-1].rstrip("…"))
+        if paras and fold(heading_label(paras[0])).startswith(fold(title)[:40]):
+            head, paras = paras[0], paras[1:]
+        else:
+            head = title
+        if len(heading) == 2:
+            parts.setdefault(heading[0], []).append((ps[0].line, heading_label(head), ps))
+        entries = [_MARKER.sub("", x) for x in paras]
+        if entries:
+            out.append(Section(ps[0].doc_id, title, entries, ps, len(heading), ps[0].line))
+    for part, items in parts.items():
+        items.sort(key=lambda t: t[0])
+        if len(items) >= 2:
+            out.append(Section(items[0][2][0].doc_id, heading_label(part), [t[1] for t in items],
+                               [t[2][0] for t in items], 1, items[0][0]))
+    return out
+
+
+def matches(noun: str, sec: Section) -> int:
+    """How many of the list noun's words the heading carries, when it starts with the noun's head; else 0."""
+    words, label = noun.split(), _words(sec.title)
+    if len(words) < 2 or label[:2] != words[:2]:
+        return 0
+    return sum(1 for w in words if w in label)
+
+
+def render_entries(entries: list[str]) -> list[str]:
+    if sum(len(e) for e in entries) <= FULL_CHARS:
+        return entries
+    return [_clause(e) for e in entries]
+
+
+def _clause(entry: str) -> str:
+    """The opening clause of a long entry: up to the first ; : or . past 40 characters, at most CLAUSE_CHARS."""
+    m = re.search(r"[;:.](?=\s|$)", entry[40:])
+    cut = entry[: 40 + m.start()] if m else entry
+    return compose.short(cut, CLAUSE_CHARS) + ("…" if len(cut) < len(entry) and len(cut) <= CLAUSE_CHARS else "")
+
+
+class SectionList:
+    """'Kế hoạch nêu những hình thức tuyên truyền nào?': the plan's section of that name, every entry."""
+
+    def applies(self, q: Query, ctx: Ctx) -> bool:
+        return bool(q.list_noun) and not q.subject and not q.partners and q.attribute not in _NOT_LISTS
+
+    def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        best: list[tuple[int, int, Section]] = []
+        for plan in ctx.plans():
+            scored = [(matches(q.list_noun, s), s.depth, s) for s in sections(plan.passages)]
+            scored = [t for t in scored if t[0]]
+            if scored:
+                best.append(max(scored, key=lambda t: (t[0], t[1], -t[2].line)))
+        if not best or (ctx.docs is None and len(best) > 1):
+            return None  # no heading of that name, or several plans and none named: the ranked path decides
+        sec = best[0][2]
+        entries = sec.entries
+        extra = [w for w in q.list_noun.split() if w not in _words(sec.title)]
+        if extra:  # "những chỉ tiêu 100% nào": the entries that carry the qualifier
+            kept = [e for e in entries if all(w in _words(e) for w in extra)]
+            if not kept:
+                return None
+            entries = kept
+        plan = ctx.k.plans[sec.doc_id].plan
+        if len(entries) == 1:
+            lines = [f"{compose.plan_tag(plan)}{sec.title}: {entries[0]}"]
+        else:
+            lines = [f"{compose.plan_tag(plan)}{sec.title} ({len(entries)} mục):"]
+            lines += [f"• {e}" for e in render_entries(entries)]
+        return found(ctx.k, "\n".join(lines), list(sec.records))
