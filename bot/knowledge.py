@@ -159,6 +159,8 @@ def agency_key(name: str, province: str | None, vocab: Vocabulary) -> str:
         pf = fold(province)
         f = f.replace("tinh " + pf, "tinh").replace(pf, "tinh")
     f = " ".join(f.split()).replace("tinh tinh", "tinh")
+    if f not in vocab.agency_alias and f.endswith(" tinh") and f[:-5] in vocab.agency_alias:
+        f = f[:-5]  # "Tỉnh đoàn Kiên Giang" -> "tinh doan tinh" is the vocabulary's "Tỉnh đoàn"
     return fold(vocab.agency_alias.get(f, f)) if f in vocab.agency_alias else f
 
 

@@ -130,3 +130,15 @@ def test_a_follow_up_pointing_back_is_not_answered_from_another_province(bot):
     follow = bot.answer("Kinh phí cho chuyên mục này là bao nhiêu tiền?", session_id=sid)
     assert not follow.found, follow.answer
     assert "theo các kế hoạch khác" not in follow.answer
+
+
+def test_which_plans_give_an_agency_work_lists_the_plans_from_their_records(bot):
+    ans = bot.answer("Những kế hoạch nào giao nhiệm vụ cho Sở Nội vụ?")
+    assert ans.found, ans.answer
+    assert "Có 1 kế hoạch giao nhiệm vụ cho Sở Nội vụ" in ans.answer and "Bắc Kạn" in ans.answer
+
+
+def test_a_province_named_agency_has_the_key_of_its_generic_name(bot):
+    from bot.knowledge import agency_key
+
+    assert agency_key("Tỉnh đoàn Bắc Kạn", "Bắc Kạn", bot.k.vocab) == agency_key("Tỉnh đoàn", None, bot.k.vocab)

@@ -70,6 +70,8 @@ class GroupBudget:
         self.generic = set(generic)
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
+        if "which_province" in q.intents and not q.provinces:
+            return False  # "Tỉnh nào giao nhiệm vụ cho Tỉnh đoàn?": the provinces, not one outlet's rows
         return q.attribute in ("budget", "count", "") or q.asks_list or q.asks_amount
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:

@@ -21,7 +21,7 @@ class CorpusListing:
     """'Hệ thống có kế hoạch của những tỉnh nào?': every plan in the corpus."""
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
-        return "corpus" in q.intents
+        return "corpus" in q.intents and not q.agencies  # "Sở X lồng ghép vào những kế hoạch nào": not the corpus
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         plans = [pp.plan for pp in ctx.k.plans.values()]  # the whole corpus, whatever the conversation's scope

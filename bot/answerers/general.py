@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 
 from bot import compose
-from bot.answerability import check
+from bot.answerability import check, display_agency
 from bot.answerers.agencies import agency_of
 from bot.answerers.base import Ctx, not_found_text, off_topic_text
 from bot.knowledge import Record
 from bot.query import Query
 from bot.ranker import Candidate
 from bot.result import Result, found, plan_of, refuse
-from corpus.records import Activity, Definition, Duty, LegalDoc, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import fold
 
 
@@ -59,6 +59,27 @@ def _topic_hit(q: Query, c: Candidate) -> bool:
     return c.coverage >= 0.5 or (not q.topic_terms and c.agency_match > 0)
 
 
+def _assigned(pp: ParsedPlan, key: str, ctx: Ctx) -> list[Record]:
+    """The plan's records that give the agency work: its duties, the rows and activities it leads or joins."""
+    prov = pp.plan.province
+    out: list[Record] = [d for d in pp.duties if ctx.is_agency(d.agency, prov, key)]
+    out += [t for t in pp.tasks if any(ctx.is_agency(a, prov, key) for a in [*t.lead, *t.coordinators, t.group])]
+    out += [a for a in pp.activities if any(ctx.is_agency(x, prov, key) for x in [*a.lead, *a.coordinators])]
+    return out
+
+
+def _plans_giving_tasks_to(key: str, ctx: Ctx) -> Result | None:
+    """'Những kế hoạch/tỉnh nào giao nhiệm vụ cho Sở VHTTDL?': every plan whose records give it work."""
+    rows = [(pp, recs) for pp in ctx.plans() if (recs := _assigned(pp, key, ctx))]
+    if not rows:
+        return None
+    name = display_agency(ctx.k, key)
+    lines = [f"Có {len(rows)} kế hoạch giao nhiệm vụ cho {name}:"]
+    lines += [f"• {compose.plan_tag(pp.plan)}{pp.plan.label()}: {len(recs)} nội dung, ví dụ: "
+              f"{compose.short(render(recs[0], Query(text='', folded='')), 160)}" for pp, recs in rows]
+    return found(ctx.k, "\n".join(lines), [recs[0] for _, recs in rows])
+
+
 class ProvinceList:
     """'Những tỉnh nào có cuộc thi về CCHC?': every province with a matching record, one line each."""
 
@@ -66,6 +87,9 @@ class ProvinceList:
         return "which_province" in q.intents and not q.provinces
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
+        own = set(re.findall(r"[a-z0-9]+", fold(display_agency(ctx.k, q.subject)))) if q.subject else set()
+        if q.subject and all(set(t.split("_")) <= own for t in q.topic_terms):
+            return _plans_giving_tasks_to(q.subject, ctx)
         best: dict[str, Candidate] = {}
         cands = ctx.candidates(q)
         top = max((c.coverage for c in cands), default=0.0)

@@ -94,6 +94,20 @@ def _clause(entry: str) -> str:
     return compose.short(cut, CLAUSE_CHARS) + ("…" if len(cut) < len(entry) and len(cut) <= CLAUSE_CHARS else "")
 
 
+def _names_another_heading(q: Query, sec: Section, plans: list) -> bool:
+    """'Phần yêu cầu bắt tuyên truyền gắn với những nội dung nào?': the question names another section (Yêu cầu),
+    whose text holds the answer; listing every 'Nội dung' entry would answer something else."""
+    asked = {w for t in q.topic_terms for w in t.split("_")} - set(q.list_noun.split())
+    if not asked:
+        return False
+    for plan in plans:
+        for other in sections(plan.passages):
+            label = _words(other.title)
+            if other.title != sec.title and 1 <= len(label) <= 3 and set(label) <= asked:
+                return True
+    return False
+
+
 class SectionList:
     """'Kế hoạch nêu những hình thức tuyên truyền nào?': the plan's section of that name, every entry."""
 
@@ -110,6 +124,8 @@ class SectionList:
         if not best or (ctx.docs is None and len(best) > 1):
             return None  # no heading of that name, or several plans and none named: the ranked path decides
         sec = best[0][2]
+        if _names_another_heading(q, sec, ctx.plans()):
+            return None
         entries = sec.entries
         extra = [w for w in q.list_noun.split() if w not in _words(sec.title)]
         if extra:  # "những chỉ tiêu 100% nào": the entries that carry the qualifier
