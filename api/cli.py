@@ -23,13 +23,13 @@ def _print_table(rows: list[list[str]], headers: list[str]) -> None:
 
 
 def _store(settings: Settings):
-    from corpus.store import BUNDLED_DIR, CorpusStore
+    from library.store import BUNDLED_DIR, CorpusStore
 
     return CorpusStore(dirs=[BUNDLED_DIR, settings.uploads_dir])
 
 
 def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
-    from corpus.views import list_view
+    from library.views import list_view
 
     items = [list_view(d) for d in _store(settings).documents()]
     if args.json:
@@ -42,8 +42,8 @@ def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
-    from corpus.errors import DocumentNotFound
-    from corpus.views import show_view
+    from library.errors import DocumentNotFound
+    from library.views import show_view
 
     try:
         doc = _store(settings).get(args.doc_id)
@@ -80,7 +80,7 @@ def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _admin(settings: Settings, reindex: bool = False):
     """The admin service; with ``reindex`` a change also brings the index up to date (only what changed)."""
-    from corpus.admin import CorpusAdmin
+    from library.admin import CorpusAdmin
 
     reload = None
     if reindex:

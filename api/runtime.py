@@ -15,7 +15,7 @@ from bot.assistant import Assistant
 from bot.factory import build_index, make_sessions, make_store, with_llm
 from bot.knowledge import Knowledge
 from bot.sessions import SessionStore
-from corpus.store import CorpusStore
+from library.store import CorpusStore
 from retrieval.embedders import Embedder
 from retrieval.progress import Progress
 

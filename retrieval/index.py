@@ -78,12 +78,3 @@ class HybridIndex:
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         return [Hit(self.units[i], fused[i], bm.get(i, 0.0), vec.get(i, 0.0)) for i in order]
-
-
-def __getattr__(name: str):
-    """The build/open functions live in retrieval.build; still importable from here (lazily: no cycle)."""
-    if name in ("build_index", "load_current", "open_index", "EMBED_CHARS", "FORMAT"):
-        from retrieval import build
-
-        return getattr(build, name)
-    raise AttributeError(name)

@@ -15,7 +15,7 @@ import pytest
 
 from api.settings import Settings
 from bot.factory import build_index
-from corpus.admin import CorpusAdmin
+from library.admin import CorpusAdmin
 from tests.admin_plans import plan, render
 
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]

@@ -19,8 +19,8 @@ from api.app import create_app
 from api.cliprogress import CliProgress
 from api.settings import Settings
 from bot.factory import build_index, make_store
-from corpus.admin import CorpusAdmin
-from corpus.store import BUNDLED_DIR
+from library.admin import CorpusAdmin
+from library.store import BUNDLED_DIR
 from retrieval.build import load_current
 from retrieval.embedders import HashEmbedder
 from retrieval.progress import Progress

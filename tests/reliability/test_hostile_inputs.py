@@ -143,7 +143,7 @@ def test_a_multipart_body_without_its_closing_boundary_is_refused(client, seed_p
 
 @pytest.fixture(scope="module")
 def seed_plan_text() -> str:
-    from corpus.store import BUNDLED_DIR
+    from library.store import BUNDLED_DIR
 
     return sorted(BUNDLED_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
 

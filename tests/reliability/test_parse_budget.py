@@ -10,8 +10,8 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from corpus import validation
-from corpus.validation import ParseTimeoutError, run_with_budget
+from library import validation
+from library.validation import ParseTimeoutError, run_with_budget
 
 TOKEN = "budget-admin-token-0123456789"
 
