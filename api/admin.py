@@ -36,7 +36,7 @@ from python_multipart.multipart import MultipartParseError, MultipartParser, Mul
 from starlette.requests import ClientDisconnect
 
 from api import unanswered
-from api.settings import Settings
+from config.settings import Settings
 from corpus.errors import CorpusError, LoaderError, NotAPlanError
 from library.admin import (
     AlreadyLiveError,

@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from api.settings import Settings
+from config.settings import Settings
 
 
 def _print_table(rows: list[list[str]], headers: list[str]) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from api.settings import Settings
 from bot.assistant import Assistant
 from bot.factory import build_index, make_sessions, make_store, with_llm
 from bot.knowledge import Knowledge
 from bot.sessions import SessionStore
+from config.settings import Settings
 from library.store import CorpusStore
 from retrieval.embedders import Embedder
 from retrieval.progress import Progress

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from gen_questions import Case, generate  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
 from bot.factory import build_assistant  # noqa: E402
+from config.settings import Settings  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 

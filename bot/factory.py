@@ -6,10 +6,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.settings import Settings
 from bot.assistant import Assistant
 from bot.knowledge import Knowledge
 from bot.sessions import SessionStore, SQLiteSessions
+from config.settings import Settings
 from library.store import BUNDLED_DIR, CorpusStore
 from retrieval.build import build_index as _build
 from retrieval.build import load_current, open_index

@@ -32,8 +32,8 @@ from pypdf import PdfReader, PdfWriter
 
 from api.app import create_app
 from api.cli import main as cli_main
-from api.settings import Settings
 from bot.factory import build_assistant, build_index, make_chroma_factory
+from config.settings import Settings
 from corpus.vocab import load_vocabulary
 from library.store import BUNDLED_DIR, CorpusStore
 from retrieval.build import load_current, open_index
@@ -713,7 +713,7 @@ def test_admin_change_killed_mid_reindex_is_rolled_back_on_next_start(tmp_path, 
 import time
 from pathlib import Path
 from api.runtime import Runtime
-from api.settings import Settings
+from config.settings import Settings
 from library.admin import CorpusAdmin
 from retrieval.embedders import HashEmbedder
 class Stuck(HashEmbedder):

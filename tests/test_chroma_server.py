@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.settings import Settings
 from bot.factory import build_index
+from config.settings import Settings
 from library.admin import CorpusAdmin
 from tests.admin_plans import plan, render
 

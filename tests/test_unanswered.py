@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from api import unanswered
 from api.app import create_app
 from api.privacy import strip_pii
-from api.settings import Settings
 from bot.answer import Answer, Source
 from bot.channels import common
+from config.settings import Settings
 
 TOKEN = "ma-quan-tri-bao-cao-unanswered"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

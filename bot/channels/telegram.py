@@ -23,11 +23,11 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 
-from api.settings import Settings
 from bot.channels import common
 from bot.channels import outbox as ob
 from bot.channels.formatting import TELEGRAM_LIMIT, plain_messages, telegram_messages, to_telegram_html
 from bot.channels.store import ChannelStore
+from config.settings import Settings
 
 log = logging.getLogger("cchc.telegram")
 

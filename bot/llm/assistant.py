@@ -52,7 +52,7 @@ class LLMSettings:
 
     @classmethod
     def from_settings(cls, settings: Any) -> LLMSettings:
-        """From ``api.settings.Settings`` (CCHC_LLM_BASE_URL, CCHC_LLM_API_KEY, CCHC_LLM_MODEL, CCHC_LLM_TIMEOUT)."""
+        """From ``config.settings.Settings`` (CCHC_LLM_BASE_URL, CCHC_LLM_API_KEY, CCHC_LLM_MODEL, CCHC_LLM_TIMEOUT)."""
         if not settings.llm_base_url:
             raise ValueError("llm_base_url is not set")
         timeout = float(settings.llm_timeout)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from api.app import create_app
-from api.settings import Settings
 from bot.channels.zalo import signature
+from config.settings import Settings
 from tests.fakes.server import ServerThread, wait_until
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.settings import Settings
+from config.settings import Settings
 from library import validation
 from library.validation import ParseTimeoutError, run_with_budget
 
