@@ -9,8 +9,12 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports the core lazily: `cchc --help` stays fast
+    from bot.service import AnswerService
 
 
 def _print_table(rows: list[list[str]], headers: list[str]) -> None:
@@ -187,7 +191,7 @@ def cmd_corpus_restore(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    from bot.factory import index_exists, with_llm
+    from bot.factory import index_exists
 
     if "embed_threads" not in settings.model_fields_set:
         # one question at a time: each query embedding may use every core (the server keeps 1 per request)
@@ -195,18 +199,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not index_exists(settings):
         print(f"Chưa có chỉ mục trong {settings.index_dir}: đang lập chỉ mục lần đầu "
               "(lần sau sẽ dùng lại ngay)…", file=sys.stderr)
-    from bot.assistant import Assistant
-    from bot.factory import make_store
-    from bot.knowledge import Knowledge
     from retrieval.vectors import VectorStoreError
 
-    store = make_store(settings)
     try:
-        index = _build_with_store(settings, store)
+        assistant = _assemble_with_progress(settings)
     except (VectorStoreError, OSError) as exc:
         return _index_failed(exc)
-    plans = {d.doc_id: d.parsed for d in store.documents()}
-    assistant = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab)), settings)
     if args.batch:
         if not args.out:
             print("Thiếu --out cho chế độ --batch.", file=sys.stderr)
@@ -234,13 +232,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _build_with_store(settings: Settings, store):
+def _assemble_with_progress(settings: Settings) -> AnswerService:
     from api.cliprogress import CliProgress
-    from bot.factory import build_index
+    from bot.factory import assemble
     from retrieval.progress import Progress
 
     with CliProgress() as view:
-        return build_index(settings, store=store, progress=view.attach(Progress()))
+        return assemble(settings, progress=view.attach(Progress())).assistant
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
