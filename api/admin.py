@@ -193,7 +193,7 @@ def require_admin(request: Request, _: None = Depends(admin_enabled)) -> str:
     if wait is not None:
         raise HTTPException(status_code=429, headers={"Retry-After": str(wait)},
                             detail=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    scheme, _sep, given = request.headers.get("authorization", "").partition(" ")
     # compare digests: constant time, and the token's length does not leak either
     given_digest = hashlib.sha256(given.strip().encode("utf-8", "replace")).digest()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, hashlib.sha256(token.encode()).digest()):

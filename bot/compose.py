@@ -9,7 +9,7 @@ import re
 
 from corpus.legal import issuers
 from corpus.money import vnd
-from corpus.records import Activity, Definition, Duty, LegalDoc, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold
 
 MAX_QUOTE = 320
@@ -74,7 +74,8 @@ def focus(text: str, terms: list[str], limit: int) -> str:
     if max(hits, default=0) == 0:
         return short(text, limit)
     order = sorted(range(len(clauses)), key=lambda i: (-hits[i], i))
-    keep, size = set(), 0
+    keep: set[int] = set()
+    size = 0
     for i in order:
         if hits[i] == 0 or (keep and size + len(clauses[i]) > limit):
             break
@@ -120,7 +121,8 @@ def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:
     scored.sort(reverse=True)
     if not wanted or scored[0][0] == 0:
         return short(sents[0], limit)
-    chosen, size = [], 0
+    chosen: list[tuple[int, str]] = []
+    size = 0
     for hits, neg_i, s in scored:
         if hits == 0 or size + len(s) > limit and chosen:
             break
@@ -171,9 +173,9 @@ def asks_cited_document(folded_q: str) -> bool:
                           folded_q))
 
 
-def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[str, object]]:
+def document_references(parsed: ParsedPlan, folded_q: str, terms: list[str]) -> list[tuple[str, Plan | Passage]]:
     """Legal bases and cited documents in the plan, best match to the question first."""
-    cands: list[tuple[str, object]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
+    cands: list[tuple[str, Plan | Passage]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
     for p in parsed.passages:
         for s in re.split(r"(?<=[.;])\s+|\n+|,\s+(?=(?:Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Nghị định)\s+số)",
                           p.text):

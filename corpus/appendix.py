@@ -106,7 +106,8 @@ class _Builder:
         self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
         self.total: int | None = None
         self.group, self.label = "", ""
-        self.group_label, self.group_budget = "", None  # "I", its subtotal as written on the group row
+        self.group_label = ""  # "I"
+        self.group_budget: int | None = None  # the group's subtotal as written on its row
         self.unit = 1  # "Kinh phí (triệu đồng)" in the header: cells are in millions
 
     def add(self, fields: dict[str, str], row_label: str, line: int) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.loaders import SUPPORTED
-from corpus.records import ParsedPlan
+from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Task
 from corpus.vocab import Vocabulary, fold, load_vocabulary
 from library.admin_views import admin_list_view, admin_show_view, archived_files, withdrawn_view
 from library.audit import AUDIT_LOG, append_audit, now_utc, read_audit, token_fingerprint
@@ -379,5 +379,7 @@ class CorpusAdmin:
 def _set_doc_id(parsed: ParsedPlan, doc_id: str) -> None:
     """Records were parsed under a provisional id; give them the id they will be stored under."""
     parsed.plan.doc_id = doc_id
-    for rec in (*parsed.tasks, *parsed.duties, *parsed.passages):
+    records: list[Task | Duty | Passage | Activity | Definition | LegalDoc] = [
+        *parsed.tasks, *parsed.duties, *parsed.passages, *parsed.activities, *parsed.definitions, *parsed.legal_docs]
+    for rec in records:
         rec.doc_id = doc_id

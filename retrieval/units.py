@@ -43,8 +43,8 @@ def units_for(parsed: ParsedPlan) -> list[Unit]:
         text = (f"{a.name}. Chủ trì: {', '.join(a.lead)}. Phối hợp: {', '.join(a.coordinators)}. "
                 f"Thời gian: {a.time}. Địa điểm: {a.place}. {a.product}. {a.where}. {where}")
         out.append(Unit(f"{p.doc_id}:activity:{i}", "activity", p.doc_id, i, text))
-    for i, d in enumerate(parsed.definitions):
-        text = f"{d.term}: {d.expansion}. {where}"
+    for i, df in enumerate(parsed.definitions):
+        text = f"{df.term}: {df.expansion}. {where}"
         out.append(Unit(f"{p.doc_id}:definition:{i}", "definition", p.doc_id, i, text))
     for i, s in enumerate(parsed.passages):
         text = f"{s.where}: {s.text}. {where}"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
@@ -141,7 +141,8 @@ class LLMAssistant:
         deadline = started + self.settings.timeout
         parts: list[str] = []
         shown = StreamFilter()
-        chunks = self._answer_stream.stream(self._inputs(res))
+        # Runnable.stream is annotated Iterator, but it is a generator: closing it drops the HTTP stream
+        chunks = cast("Generator[Any, None, None]", self._answer_stream.stream(self._inputs(res)))
         try:
             for chunk in chunks:
                 piece = _text_of(chunk)
