@@ -26,6 +26,7 @@ from bot.answer import Answer, Source
 from bot.assistant import MAX_QUESTION, Assistant, ContextItem, Result
 from bot.knowledge import Knowledge
 from bot.sessions import SessionStore
+from config.settings import Settings
 from corpus.vocab import fold
 
 from . import verify
@@ -51,7 +52,7 @@ class LLMSettings:
     temperature: float = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LLMSettings:
+    def from_settings(cls, settings: Settings) -> LLMSettings:
         """From ``config.settings.Settings`` (CCHC_LLM_BASE_URL, CCHC_LLM_API_KEY, CCHC_LLM_MODEL, CCHC_LLM_TIMEOUT)."""
         if not settings.llm_base_url:
             raise ValueError("llm_base_url is not set")
