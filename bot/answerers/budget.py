@@ -178,6 +178,8 @@ def record_funding(q: Query, ctx: Ctx) -> Result | None:
         return None
     for c in ctx.candidates(q)[:1]:  # only the record the question clearly names
         r = c.record
+        if not isinstance(r, (Task, Activity, Duty)):  # only a row, an activity or a duty has its own funding
+            continue
         money = r.note if isinstance(r, Task) else (r.funding or _funding_clause(r.text)) \
             if isinstance(r, Activity) else _funding_clause(r.text) if isinstance(r, Duty) else ""
         if c.coverage < 0.7 or not money or not _FUNDING_WORDS.search(fold(money)):
