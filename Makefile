@@ -16,16 +16,22 @@ run: $(STAMP)
 	$(BIN)/cchc index --if-needed
 	$(BIN)/cchc serve
 
-# everything, as CI runs it
+# everything, as CI runs it: lint, type-check ([tool.mypy] in pyproject.toml), every test
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # the inner loop: no real embedding index, browser, wheel build or Chroma server
 FAST := not slow and not browser and not packaging and not chroma_server
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -m "$(FAST)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 index: $(STAMP)
 	$(BIN)/cchc index

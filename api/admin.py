@@ -14,7 +14,7 @@ Everything under ``/admin`` answers 404 unless ``CCHC_ADMIN_TOKEN`` is set. Call
 ``Authorization: Bearer <token>`` (compared in constant time). The token is never logged: the audit
 log records its fingerprint (``token:`` + first 8 hex digits of its sha256). Uploads are streamed to
 disk and refused as soon as they pass ``CCHC_MAX_UPLOAD_MB``. The change logic lives in
-:mod:`corpus.admin`; this module only translates HTTP to it and its errors to status codes.
+:mod:`library.admin`; this module only translates HTTP to it and its errors to status codes.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from python_multipart.multipart import MultipartParseError, MultipartParser, Mul
 from starlette.requests import ClientDisconnect
 
 from api import unanswered
-from api.settings import Settings
-from corpus.admin import (
+from config.settings import Settings
+from corpus.errors import CorpusError, LoaderError, NotAPlanError
+from library.admin import (
     AlreadyLiveError,
     ContentMismatchError,
     CorpusAdmin,
@@ -53,9 +54,9 @@ from corpus.admin import (
     size_limit_message,
     token_fingerprint,
 )
-from corpus.audit import local_time
-from corpus.errors import CorpusError, DocumentNotFound, LoaderError, NotAPlanError
-from corpus.validation import ParseTimeoutError
+from library.audit import local_time
+from library.errors import DocumentNotFound
+from library.validation import ParseTimeoutError
 
 log = logging.getLogger("cchc.admin")
 
@@ -123,7 +124,7 @@ def token_problem(secret: SecretStr | None) -> str | None:
 
 
 async def on_startup(app: Any) -> None:
-    from corpus import validation
+    from library import validation
 
     validation.configure(app.state.settings.parse_timeout_seconds)  # uploads parse in a killable child
     problem = token_problem(app.state.settings.admin_token)
@@ -192,7 +193,7 @@ def require_admin(request: Request, _: None = Depends(admin_enabled)) -> str:
     if wait is not None:
         raise HTTPException(status_code=429, headers={"Retry-After": str(wait)},
                             detail=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {wait} giây.")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    scheme, _sep, given = request.headers.get("authorization", "").partition(" ")
     # compare digests: constant time, and the token's length does not leak either
     given_digest = hashlib.sha256(given.strip().encode("utf-8", "replace")).digest()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given_digest, hashlib.sha256(token.encode()).digest()):
@@ -214,8 +215,8 @@ def _runtime(request: Request):
 
 def _tracked_reload(rt, uploads: Path) -> None:
     """The runtime's reload, announced on /admin/progress with the change it serves (from the journal)."""
-    from corpus.journal import JOURNAL
-    from corpus.store import read_json
+    from library.journal import JOURNAL
+    from library.sidecars import read_json
 
     journal = read_json(uploads / JOURNAL) if (uploads / JOURNAL).exists() else {}
     rt.progress.begin(journal.get("action") or "reload", journal.get("doc_id"))

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.answer import Answer
+from corpus.money import vnd
 
 # Labels the composer writes as "Nhãn: giá trị." inside a sentence run; longest first.
 LABELS = ("Cơ quan phối hợp", "Cơ quan chủ trì", "Thời gian thực hiện", "Căn cứ/thực hiện", "Tên kế hoạch",
@@ -95,10 +96,6 @@ def _first_sentence(text: str, limit: int = 180) -> tuple[str, str]:
     return text[:cut].strip(), text[cut:].strip()
 
 
-def _money(v: int | None) -> str:
-    return f"{v:,}".replace(",", ".") + " đồng" if v is not None else ""
-
-
 def quote_cells(sources: list[Any], plans: Iterable[Any]) -> list[dict[str, Any]]:
     """For each appendix source, the row's cells that support the answer: lead, coordinators, time, budget."""
     by_label: dict[tuple, Any] = {}
@@ -116,7 +113,7 @@ def quote_cells(sources: list[Any], plans: Iterable[Any]) -> list[dict[str, Any]
             continue
         cells = [("Nội dung", task.content), ("Chủ trì", ", ".join(task.lead)),
                  ("Phối hợp", ", ".join(task.coordinators)), ("Thời gian", task.timeline),
-                 ("Kinh phí", _money(task.budget) or task.note)]
+                 ("Kinh phí", vnd(task.budget) or task.note)]
         fields = [{"label": k, "value": " ".join(str(v).split())[:300]} for k, v in cells if v]
         if fields:
             out.append({"type": "quote", "source": i, "fields": fields})

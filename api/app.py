@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 
 from api import admin, chat, feedback, guards, web, webhooks
 from api.runtime import Runtime
-from api.settings import Settings
+from config.settings import Settings
 from retrieval.embedders import Embedder
 from retrieval.progress import Progress
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -81,7 +82,7 @@ class ErrorResponse(BaseModel):
     errors: list[ErrorItem] = Field(default_factory=list)
 
 
-EXAMPLES: dict[str, dict[str, Any]] = {
+EXAMPLES: dict[str, Example] = {
     "kinh_phi": {
         "summary": "Hỏi kinh phí",
         "value": {"message": "Tổng kinh phí tuyên truyền CCHC 2024 của Kiên Giang là bao nhiêu?"},

@@ -9,8 +9,12 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from api.settings import Settings
+from config.settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports the core lazily: `cchc --help` stays fast
+    from bot.service import AnswerService
 
 
 def _print_table(rows: list[list[str]], headers: list[str]) -> None:
@@ -23,13 +27,13 @@ def _print_table(rows: list[list[str]], headers: list[str]) -> None:
 
 
 def _store(settings: Settings):
-    from corpus.store import BUNDLED_DIR, CorpusStore
+    from library.store import BUNDLED_DIR, CorpusStore
 
     return CorpusStore(dirs=[BUNDLED_DIR, settings.uploads_dir])
 
 
 def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
-    from corpus.views import list_view
+    from library.views import list_view
 
     items = [list_view(d) for d in _store(settings).documents()]
     if args.json:
@@ -42,8 +46,8 @@ def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
-    from corpus.errors import DocumentNotFound
-    from corpus.views import show_view
+    from library.errors import DocumentNotFound
+    from library.views import show_view
 
     try:
         doc = _store(settings).get(args.doc_id)
@@ -80,7 +84,7 @@ def cmd_corpus_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def _admin(settings: Settings, reindex: bool = False):
     """The admin service; with ``reindex`` a change also brings the index up to date (only what changed)."""
-    from corpus.admin import CorpusAdmin
+    from library.admin import CorpusAdmin
 
     reload = None
     if reindex:
@@ -187,7 +191,7 @@ def cmd_corpus_restore(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
-    from bot.factory import index_exists, with_llm
+    from bot.factory import index_exists
 
     if "embed_threads" not in settings.model_fields_set:
         # one question at a time: each query embedding may use every core (the server keeps 1 per request)
@@ -195,18 +199,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not index_exists(settings):
         print(f"Chưa có chỉ mục trong {settings.index_dir}: đang lập chỉ mục lần đầu "
               "(lần sau sẽ dùng lại ngay)…", file=sys.stderr)
-    from bot.assistant import Assistant
-    from bot.factory import make_store
-    from bot.knowledge import Knowledge
     from retrieval.vectors import VectorStoreError
 
-    store = make_store(settings)
     try:
-        index = _build_with_store(settings, store)
+        assistant = _assemble_with_progress(settings)
     except (VectorStoreError, OSError) as exc:
         return _index_failed(exc)
-    plans = {d.doc_id: d.parsed for d in store.documents()}
-    assistant = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab)), settings)
     if args.batch:
         if not args.out:
             print("Thiếu --out cho chế độ --batch.", file=sys.stderr)
@@ -234,13 +232,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _build_with_store(settings: Settings, store):
+def _assemble_with_progress(settings: Settings) -> AnswerService:
     from api.cliprogress import CliProgress
-    from bot.factory import build_index
+    from bot.factory import assemble
     from retrieval.progress import Progress
 
     with CliProgress() as view:
-        return build_index(settings, store=store, progress=view.attach(Progress()))
+        return assemble(settings, progress=view.attach(Progress())).assistant
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:

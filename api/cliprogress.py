@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from retrieval.progress import Progress, stage_label
 
@@ -21,7 +21,7 @@ class CliProgress:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
         self._stage: str | None = None
-        self._bar = None
+        self._bar: Any = None  # a tqdm bar on a terminal (tqdm is untyped)
         self._last_line = 0.0
         self._last_done = 0
 

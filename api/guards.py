@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.logs import request_id
-from api.settings import Settings
+from config.settings import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from corpus.contacts import PHONE as phone_number  # Vietnamese phones: one definition for plans and people
+
 EMAIL = "[email]"
 PHONE = "[số điện thoại]"
 ID_NUMBER = "[số giấy tờ]"
@@ -16,8 +18,6 @@ ID_NUMBER = "[số giấy tờ]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.U)
 # 12-digit CCCD, possibly grouped "001 234 567 890" (checked before phones: both start with 0)
 _CCCD = re.compile(r"(?<![\d.,])\d{3}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?![\d]|[.,]\d)")
-# Vietnamese phones: 0 or +84/84, then 9–10 digits, grouped by spaces, dots or dashes
-_PHONE = re.compile(r"(?<![\d.,])(?:\+?84[ .-]?|0)(?:\d[ .-]?){8,9}\d(?![\d]|[.,]\d)")
 # 9-digit CMND, written without separators
 _CMND = re.compile(r"(?<![\d.,])\d{9}(?![\d]|[.,]\d)")
 
@@ -26,6 +26,6 @@ def strip_pii(text: str) -> str:
     """The text with e-mails, phone numbers and ID numbers replaced by placeholders."""
     text = _EMAIL.sub(EMAIL, text or "")
     text = _CCCD.sub(ID_NUMBER, text)
-    text = _PHONE.sub(PHONE, text)
+    text = phone_number.sub(PHONE, text)
     text = _CMND.sub(ID_NUMBER, text)
     return text

@@ -10,12 +10,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from api.settings import Settings
-from bot.assistant import Assistant
-from bot.factory import build_index, make_sessions, make_store, with_llm
-from bot.knowledge import Knowledge
+from api import unanswered
+from bot.answer import Answer
+from bot.factory import assemble, make_sessions
+from bot.service import AnswerService
 from bot.sessions import SessionStore
-from corpus.store import CorpusStore
+from config.settings import Settings
+from library.store import CorpusStore
 from retrieval.embedders import Embedder
 from retrieval.progress import Progress
 
@@ -24,7 +25,7 @@ from retrieval.progress import Progress
 class Runtime:
     settings: Settings
     store: CorpusStore
-    assistant: Assistant
+    assistant: AnswerService
     sessions: SessionStore
     embedder: Embedder | None = None
     admin_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -36,18 +37,15 @@ class Runtime:
         progress = progress or Progress()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         sessions = make_sessions(settings)
-        store = make_store(settings)
         progress.begin("index")
         try:
-            index = build_index(settings, store=store, embedder=embedder, progress=progress)
+            built = assemble(settings, sessions=sessions, embedder=embedder, progress=progress)
         except BaseException:
             progress.end("error")
             raise
-        plans = {d.doc_id: d.parsed for d in store.documents()}
-        assistant = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), sessions), settings)
         progress.end("ready")
-        return cls(settings=settings, store=store, assistant=assistant, sessions=sessions, embedder=embedder,
-                   progress=progress)
+        return cls(settings=settings, store=built.store, assistant=built.assistant, sessions=sessions,
+                   embedder=embedder, progress=progress)
 
     def reload(self) -> None:
         """Re-read the corpus, build the changed part of the index, then swap atomically.
@@ -57,14 +55,14 @@ class Runtime:
         if not self.progress.running:
             self.progress.begin("reload")
         try:
-            store = make_store(self.settings)
-            index = build_index(self.settings, store=store,
-                                embedder=self.embedder or self.assistant.k.index.embedder, progress=self.progress)
-            plans = {d.doc_id: d.parsed for d in store.documents()}
-            new = with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), self.sessions),
-                           self.settings)
+            built = assemble(self.settings, sessions=self.sessions,
+                             embedder=self.embedder or self.assistant.k.index.embedder, progress=self.progress)
         except BaseException:
             self.progress.end("error")
             raise
-        self.store, self.assistant = store, new
+        self.store, self.assistant = built.store, built.assistant
         self.progress.end("ready")
+
+    async def note_answer(self, question: str, session_id: str, ans: Answer) -> None:
+        """Channels report every answer here: unanswered ones go to the unanswered-questions report (never raises)."""
+        await unanswered.record_channel_answer(self, question, session_id, ans)

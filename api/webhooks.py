@@ -15,9 +15,9 @@ import re
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.settings import Settings
 from bot.channels.store import ChannelStore
 from bot.factory import make_channel_store
+from config.settings import Settings
 
 log = logging.getLogger("cchc.webhooks")
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from qa_bench import NaiveBaseline, load_grader  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
 from bot.factory import build_assistant  # noqa: E402
+from config.settings import Settings  # noqa: E402
 
 DEFAULT = ROOT / "benchmarks" / "frozen_conversations_v1.jsonl"
 

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from gen_questions import Case  # noqa: E402
 from qa_generated import cases_for, load_grader, run, summarise  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
 from bot.answerers.base import Ctx  # noqa: E402
 from bot.answerers.general import render  # noqa: E402
 from bot.factory import build_assistant  # noqa: E402
 from bot.ranker import FEATURES, WEIGHTS_FILE, Ranker  # noqa: E402
+from config.settings import Settings  # noqa: E402
 
 SCORER_NORM = None
 

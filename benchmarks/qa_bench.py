@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.settings import Settings  # noqa: E402
 from bot.factory import build_assistant  # noqa: E402
-from corpus.store import BUNDLED_DIR  # noqa: E402
+from config.settings import Settings  # noqa: E402
+from library.store import BUNDLED_DIR  # noqa: E402
 from retrieval.bm25 import BM25  # noqa: E402
 
 SCORE = ROOT.parent / "shared" / "eval" / "score.py"

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from gen_questions import Case, generate  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
 from bot.factory import build_assistant  # noqa: E402
+from config.settings import Settings  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 
@@ -99,7 +99,7 @@ def with_generated_layouts(root: Path):
     from bot.assistant import Assistant
     from bot.factory import build_index
     from bot.knowledge import Knowledge
-    from corpus.store import BUNDLED_DIR, CorpusStore
+    from library.store import BUNDLED_DIR, CorpusStore
     from tests.admin_plans import render
     from tests.prose_plans import STYLES, prose_plan
 

@@ -48,7 +48,7 @@ QUERY_SCRIPT = r"""
 import json, resource, statistics, sys, time
 from pathlib import Path
 from api.runtime import Runtime
-from api.settings import Settings
+from config.settings import Settings
 t0 = time.perf_counter()
 rt = Runtime.start(Settings(data_dir=Path(sys.argv[1]), embedder=sys.argv[2]))
 open_s = time.perf_counter() - t0
@@ -84,9 +84,9 @@ def du_mb(path: Path) -> float:
 
 def naive_build(data_dir: Path, embedder_name: str) -> tuple[float, int]:
     """The baseline: parse, tokenise and embed everything, into a brand-new Chroma store (no cache)."""
-    from api.settings import Settings
     from bot.factory import make_embedder
-    from corpus.store import BUNDLED_DIR, CorpusStore
+    from config.settings import Settings
+    from library.store import BUNDLED_DIR, CorpusStore
     from retrieval.build import EMBED_CHARS
     from retrieval.text import index_terms
     from retrieval.units import units_for
@@ -105,9 +105,9 @@ def naive_build(data_dir: Path, embedder_name: str) -> tuple[float, int]:
 
 
 def run_size(n: int, embedder: str, work: Path, baseline: bool) -> dict:
-    from api.settings import Settings
     from bot.factory import build_index, make_store
-    from corpus.admin import CorpusAdmin
+    from config.settings import Settings
+    from library.admin import CorpusAdmin
     from retrieval.progress import Progress
 
     d = work / f"n{n}" / "data"

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 
-from corpus.records import Activity, Definition, Duty, LegalDoc, Passage, Plan, Task
+from corpus.legal import issuers
+from corpus.money import vnd
+from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold
 
 MAX_QUOTE = 320
-
-
-def money(v: int | None) -> str:
-    return f"{v:,}".replace(",", ".") + " đồng" if v is not None else ""
 
 
 def plan_tag(plan: Plan) -> str:
@@ -36,7 +34,7 @@ def task_text(t: Task, intents: set[str]) -> str:
     if "timeline" in intents and t.timeline:
         first.append(f"Thời gian thực hiện: {t.timeline}.")
     if "budget" in intents:
-        first.append(f"Kinh phí: {money(t.budget)}." if t.budget is not None else
+        first.append(f"Kinh phí: {vnd(t.budget)}." if t.budget is not None else
                      f"Kinh phí: {t.note or 'không ghi số cụ thể'}.")
     if "coordinators" in intents and t.coordinators:
         first.append(f"Cơ quan phối hợp: {', '.join(t.coordinators)}.")
@@ -51,7 +49,7 @@ def task_text(t: Task, intents: set[str]) -> str:
         lines.append(f"Thời gian: {t.timeline}.")
     if "budget" not in intents:
         if t.budget is not None:
-            lines.append(f"Kinh phí: {money(t.budget)}.")
+            lines.append(f"Kinh phí: {vnd(t.budget)}.")
         elif t.note:
             lines.append(f"Ghi chú: {short(t.note, 160)}.")
     return " ".join(lines)
@@ -76,7 +74,8 @@ def focus(text: str, terms: list[str], limit: int) -> str:
     if max(hits, default=0) == 0:
         return short(text, limit)
     order = sorted(range(len(clauses)), key=lambda i: (-hits[i], i))
-    keep, size = set(), 0
+    keep: set[int] = set()
+    size = 0
     for i in order:
         if hits[i] == 0 or (keep and size + len(clauses[i]) > limit):
             break
@@ -122,7 +121,8 @@ def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:
     scored.sort(reverse=True)
     if not wanted or scored[0][0] == 0:
         return short(sents[0], limit)
-    chosen, size = [], 0
+    chosen: list[tuple[int, str]] = []
+    size = 0
     for hits, neg_i, s in scored:
         if hits == 0 or size + len(s) > limit and chosen:
             break
@@ -157,15 +157,6 @@ _DOC_REF = re.compile(r"\b(Quyết định|Nghị quyết|Kế hoạch|Chỉ th�
                       r"Hướng dẫn)\s+(?:số\s*)?\d+[\w/.\-]*", re.I)
 _DOC_TYPES = ("quyet dinh", "nghi quyet", "ke hoach", "chi thi", "cong van", "nghi dinh", "thong tu", "to trinh",
               "luat", "huong dan")
-_BODIES = (  # how a question names an issuer -> how a citation shows it
-    (("bo noi vu",), ("bo noi vu", "bnv")),
-    (("thu tuong",), ("thu tuong", "ttg")),
-    (("chinh phu",), ("chinh phu", "/nq-cp", "/nd-cp")),
-    (("ubnd tinh", "uy ban nhan dan tinh", "ubnd", "uy ban tinh"), ("uy ban nhan dan tinh", "ubnd")),
-    (("tinh uy", "ban chap hanh dang bo"), ("tinh uy", "-nq/tu", "/tu")),
-    (("so thong tin", "stttt", "so tt&tt", "so tttt"), ("stttt", "so thong tin")),
-    (("so noi vu",), ("snv", "so noi vu")),
-)
 _OWN_PLAN = re.compile(r"(quyet dinh|van ban) ban hanh ke hoach|so hieu|ngay ban hanh|ban hanh ngay|ky ban hanh|"
                        r"nguoi ky|ai ky|ke hoach (tuyen truyen|thong tin)[a-z0-9 ]* (la )?so (may|nao)")
 
@@ -182,9 +173,9 @@ def asks_cited_document(folded_q: str) -> bool:
                           folded_q))
 
 
-def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[str, object]]:
+def document_references(parsed: ParsedPlan, folded_q: str, terms: list[str]) -> list[tuple[str, Plan | Passage]]:
     """Legal bases and cited documents in the plan, best match to the question first."""
-    cands: list[tuple[str, object]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
+    cands: list[tuple[str, Plan | Passage]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
     for p in parsed.passages:
         for s in re.split(r"(?<=[.;])\s+|\n+|,\s+(?=(?:Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Nghị định)\s+số)",
                           p.text):
@@ -200,9 +191,9 @@ def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[s
         score = len(wanted & words) * 0.5
         score += sum(1.0 if t in f[:40] else 0.6 if t in f else 0.0 for t in types)
         score += sum(2.0 for t in asked if re.search(re.escape(t) + r" so \d", f))  # "tờ trình số mấy?"
-        for q_marks, doc_marks in _BODIES:
-            pos = max((folded_q.find(m) for m in q_marks), default=-1)
-            if pos >= 0 and any(m in f for m in doc_marks):
+        for body in issuers():  # the question names an issuer and the citation comes from it
+            pos = body.named_at(folded_q)
+            if pos >= 0 and body.shown_in(f):
                 score += -2.0 if "ngoai" in folded_q[max(0, pos - 40):pos] else 2.0
         if rec is parsed.plan:
             score += 0.25  # the plan's own legal bases outrank incidental mentions
@@ -212,13 +203,9 @@ def document_references(parsed, folded_q: str, terms: list[str]) -> list[tuple[s
 
 
 def _mentions_named_body(basis: str, folded_q: str) -> bool:
+    """Does the basis come from a body the question names ("căn cứ văn bản nào của Bộ Nội vụ?")?"""
     f = fold(basis)
-    bodies = {"bo noi vu": ("bo noi vu", "bnv"), "chinh phu": ("chinh phu", "cp"), "thu tuong": ("thu tuong", "ttg"),
-              "tinh uy": ("tinh uy", "tu"), "uy ban nhan dan tinh": ("uy ban nhan dan tinh", "ubnd")}
-    for q_key, marks in bodies.items():
-        if q_key in folded_q and any(m in f for m in marks):
-            return True
-    return False
+    return any(body.named_at(folded_q) >= 0 and body.shown_in(f) for body in issuers())
 
 
 def _cap(text: str) -> str:
@@ -246,7 +233,7 @@ def task_cells(t: Task) -> str:
     if t.timeline:
         bits.append(f"Thời gian: {t.timeline}")
     if t.budget is not None:
-        bits.append(f"Kinh phí: {money(t.budget)}")
+        bits.append(f"Kinh phí: {vnd(t.budget)}")
     return " | ".join(bits)
 
 
@@ -260,7 +247,7 @@ def activity_text(a: Activity, attribute: str = "") -> str:
     if attribute == "coordinators" and a.coordinators:
         first.append(f"Cơ quan phối hợp: {', '.join(a.coordinators)}.")
     if attribute == "budget" and (a.budget is not None or a.funding):
-        first.append(f"Kinh phí: {money(a.budget) if a.budget is not None else a.funding}.")
+        first.append(f"Kinh phí: {vnd(a.budget) if a.budget is not None else a.funding}.")
     lead = ", ".join(a.lead)
     lines = [*first, f"{lead} chủ trì: {short(a.name, 240)}." if lead else f"{short(a.name, 240)}."]
     if a.coordinators and attribute != "coordinators":
@@ -273,7 +260,7 @@ def activity_text(a: Activity, attribute: str = "") -> str:
         lines.append(f"Sản phẩm: {short(a.product, 160)}.")
     if attribute != "budget":
         if a.budget is not None:
-            lines.append(f"Kinh phí: {money(a.budget)}.")
+            lines.append(f"Kinh phí: {vnd(a.budget)}.")
         elif a.funding:
             lines.append(f"Nguồn kinh phí: {short(a.funding, 160)}.")
     return " ".join(lines)

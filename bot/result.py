@@ -3,6 +3,7 @@ entity it named (for "cơ quan đó" in the next turn). Built from records only,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot import compose
@@ -53,7 +54,7 @@ def context_text(k: Knowledge, r: Record) -> str:
     return f"{head}\n{compose.record_text(r)}"
 
 
-def found(k: Knowledge, text: str, records: list[Record], scores: list[float] | None = None,
+def found(k: Knowledge, text: str, records: Sequence[Record], scores: list[float] | None = None,
           entity: str = "", found_flag: bool = True) -> Result:
     """Answer text + one merger note + the citation line; sources deduplicated by (plan, section)."""
     sources: list[Source] = []

@@ -1,4 +1,4 @@
-"""Appendix tables -> Task records.
+"""Appendix tables -> Task records (what a header is: ``corpus.columns``).
 
 Real appendices are messy: the header repeats after each page break, a cell continues in the next
 row, group rows carry subtotals ("2. Đài Phát thanh ... 308.896.756"), sub-rows have no STT and
@@ -11,20 +11,11 @@ from __future__ import annotations
 import re
 
 from corpus.agencies import split_agencies
+from corpus.columns import is_task_header, map_columns
 from corpus.document import Table
 from corpus.records import Task
 from corpus.vocab import Vocabulary, fold
 
-COLUMNS = {
-    "stt": ("stt", "tt", "so tt"),
-    "content": ("noi dung", "nhiem vu", "hoat dong", "ten nhiem vu"),
-    "product": ("san pham", "hinh thuc", "ket qua"),
-    "lead": ("chu tri", "don vi thuc hien", "co quan thuc hien"),
-    "coord": ("phoi hop",),
-    "time": ("thoi gian", "tien do", "thoi han"),
-    "budget": ("kinh phi", "du toan", "so tien"),
-    "note": ("ghi chu",),
-}
 _NUM = re.compile(r"^\s*((?:\d{1,2}(?:\.\d{1,2})*)|[IVX]{1,4})\s*[.)]?\s*(.*)$")
 _MONEY = re.compile(r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+[.,]\d{1,2}|\d+)\s*(?:đồng|đ|vnđ|vnd)?\s*$", re.I)
 _MONEY_UNIT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(triệu|tỷ)\s*(?:đồng)?\s*$", re.I)
@@ -38,7 +29,7 @@ def find_header(table: Table) -> tuple[int, dict[str, int]] | None:
     """
     for idx, row in enumerate(table.rows[:4]):
         cols = map_columns(row)
-        if "lead" in cols and ("content" in cols or "product" in cols):
+        if is_task_header(cols):
             merged = _two_level(row, table.rows[idx + 1] if idx + 1 < len(table.rows) else [])
             if merged is not None:
                 return idx + 1, map_columns(merged)
@@ -63,25 +54,6 @@ def _two_level(upper: list[str], lower: list[str]) -> list[str] | None:
     width = max(len(upper), len(lower))
     return [(lower[i] if i < len(lower) and lower[i].strip() else (upper[i] if i < len(upper) else ""))
             for i in range(width)]
-
-
-def map_columns(row: list[str]) -> dict[str, int]:
-    cols: dict[str, int] = {}
-    for i, cell in enumerate(row):
-        f = " ".join(fold(cell).split())
-        if not f:
-            continue
-        for key, words in COLUMNS.items():
-            if key in cols:
-                continue
-            if key == "stt":
-                if f in words:
-                    cols[key] = i
-                    break
-            elif any(w in f for w in words):
-                cols[key] = i
-                break
-    return cols
 
 
 def money_unit(header_cell: str) -> int:
@@ -134,7 +106,8 @@ class _Builder:
         self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
         self.total: int | None = None
         self.group, self.label = "", ""
-        self.group_label, self.group_budget = "", None  # "I", its subtotal as written on the group row
+        self.group_label = ""  # "I"
+        self.group_budget: int | None = None  # the group's subtotal as written on its row
         self.unit = 1  # "Kinh phí (triệu đồng)" in the header: cells are in millions
 
     def add(self, fields: dict[str, str], row_label: str, line: int) -> None:

@@ -19,7 +19,7 @@ from lxml.etree import _Element
 
 from corpus.document import Block, Document, Paragraph, Table
 from corpus.errors import LoaderError
-from corpus.loaders import clean_inline
+from corpus.inline import clean_inline
 
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # total bytes a .docx may expand to
 MAX_RATIO = 200  # a member that compresses better than this is treated as a zip bomb

@@ -1,8 +1,8 @@
-"""Errors of the corpus layer. Messages are Vietnamese: they reach admins as they are."""
+"""Errors of the corpus layer (reading and parsing plans). Messages are Vietnamese: they reach admins as they are."""
 
 
 class CorpusError(Exception):
-    """Base error of the corpus layer (loading, parsing, storing plans)."""
+    """Base error of the corpus layer (loading and parsing plans); the document library refines it."""
 
 
 class LoaderError(CorpusError):
@@ -12,6 +12,3 @@ class LoaderError(CorpusError):
 class NotAPlanError(CorpusError):
     """The file was read but does not look like a plan."""
 
-
-class DocumentNotFound(CorpusError):
-    """No document with that id."""

@@ -123,5 +123,5 @@ def _place(piece: str, place_at: re.Pattern[str], place_on: re.Pattern[str]) -> 
         if before.endswith(_NOT_A_PLACE) or _DOC_AFTER.match(m.group(1)):
             continue
         return "tại " + m.group(1).strip()
-    m = place_on.search(piece)
-    return "trên " + m.group(1).strip() if m else ""
+    on = place_on.search(piece)
+    return "trên " + on.group(1).strip() if on else ""

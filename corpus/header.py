@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from corpus.contacts import has_contact_phone
 from corpus.document import Paragraph
 from corpus.records import Plan
 from corpus.structure import Outline
@@ -28,7 +29,6 @@ _PLACE_DATE = re.compile(
     r"^([^\d,]{2,40}),\s*ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})?\s*năm\s+(\d{4})", re.I
 )
 _YEAR_IN_TITLE = re.compile(r"năm\s+(20\d\d)\b", re.I)
-_PHONE = re.compile(r"(?:Số điện thoại|điện thoại|ĐT|Hotline)\s*:?\s*((?:\(?\+?\d[\d .()\-]{6,}\d))", re.I)
 _SIGN_TITLE = re.compile(r"\b(?:PHÓ\s+)?CHỦ\s+TỊCH\b|\bGIÁM ĐỐC\b")
 _BASIS_START = re.compile(r"^(Căn cứ|Thực hiện|Theo đề nghị)\b", re.I)
 
@@ -50,7 +50,7 @@ def detect_plan(doc_id: str, outline: Outline, vocab: Vocabulary, warnings: list
     plan.legal_bases = _legal_bases(outline.preamble)
     if plan.province:
         plan.issuing_body = f"Ủy ban nhân dân tỉnh {plan.province}"
-    plan.contacts = [p.text.strip() for p in _all_paragraphs(outline) if _PHONE.search(p.text)]
+    plan.contacts = [p.text.strip() for p in _all_paragraphs(outline) if has_contact_phone(p.text)]
     return plan
 
 

@@ -8,12 +8,13 @@ follows ("về …", "ban hành …", "quy định …") up to the end of the cl
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.document import Paragraph
 from corpus.records import LegalDoc
 from corpus.sentences import chop
-from corpus.vocab import prose_words
+from corpus.vocab import fold, prose_words
 
 BASIS_START = re.compile(r"^\s*(?:[-+•]\s*)?(Căn cứ|Thực hiện|Theo đề nghị)\b", re.I)
 _NUMBER = r"(\d{1,5}(?:/\d{4})?[/-][A-ZĐa-zđ][\wĐđ&\-/]{0,30}|\d{1,5}/\d{4}/[\wĐđ\-]{1,20})"
@@ -52,6 +53,34 @@ def _code_parts(number: str) -> tuple[str, str]:
 
 def _issuer_name(code: str) -> str:
     return prose_words()["legal_issuers"].get(code, "")
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """One issuing body as people write it (full name, aliases) and as a document number codes it (/QĐ-BNV)."""
+
+    names: tuple[str, ...]  # folded
+    code: re.Pattern[str]
+
+    def named_at(self, folded: str) -> int:
+        """Where a (folded) question or text names this body by one of its names; -1 if it does not."""
+        return max((folded.find(n) for n in self.names), default=-1)
+
+    def shown_in(self, folded: str) -> bool:
+        """Does a (folded) citation come from this body: its name, or its code in a document number?"""
+        return self.named_at(folded) >= 0 or self.code.search(folded) is not None
+
+
+@lru_cache(maxsize=1)
+def issuers() -> tuple[Issuer, ...]:
+    """Every issuing body of ``legal_issuers`` in ``data/prose.json`` (with its ``issuer_aliases``)."""
+    words = prose_words()
+    aliases = words.get("issuer_aliases", {})
+    return tuple(
+        Issuer(names=tuple(dict.fromkeys(fold(n) for n in (name, *aliases.get(code, [])))),
+               code=re.compile(rf"[-/]{re.escape(fold(code))}\b"))
+        for code, name in words["legal_issuers"].items()
+    )
 
 
 def _title_after(rest: str) -> str:

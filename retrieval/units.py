@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from corpus.money import vnd
 from corpus.records import ParsedPlan
 
 
@@ -20,10 +21,6 @@ class Unit:
         return asdict(self)
 
 
-def _money(v: int | None) -> str:
-    return f"{v:,}".replace(",", ".") + " đồng" if v is not None else ""
-
-
 def units_for(parsed: ParsedPlan) -> list[Unit]:
     p = parsed.plan
     where = f"tỉnh {p.province} năm {p.year}" if p.province else ""
@@ -31,13 +28,13 @@ def units_for(parsed: ParsedPlan) -> list[Unit]:
     plan_text = " ".join(
         x for x in [p.doc_type, p.number or "", f"ngày {p.date}" if p.date else "", p.title or "", where,
                     f"người ký {p.signer_title or ''} {p.signer or ''}", "căn cứ " + "; ".join(p.legal_bases),
-                    f"tổng kinh phí {_money(p.appendix_total)}" if p.appendix_total else ""] if x
+                    f"tổng kinh phí {vnd(p.appendix_total)}" if p.appendix_total else ""] if x
     )
     out.append(Unit(f"{p.doc_id}:plan:0", "plan", p.doc_id, 0, plan_text))
     for i, t in enumerate(parsed.tasks):
         text = (f"Phụ lục mục {t.row}. {t.group}. Nhiệm vụ: {t.content}. Sản phẩm: {t.product}. "
                 f"Cơ quan chủ trì: {', '.join(t.lead)}. Cơ quan phối hợp: {', '.join(t.coordinators)}. "
-                f"Thời gian: {t.timeline}. Kinh phí: {_money(t.budget)} {t.note}. {where}")
+                f"Thời gian: {t.timeline}. Kinh phí: {vnd(t.budget)} {t.note}. {where}")
         out.append(Unit(f"{p.doc_id}:task:{i}", "task", p.doc_id, i, text))
     for i, d in enumerate(parsed.duties):
         text = f"{d.agency} ({d.role}): {d.text}. {d.where}. {where}"
@@ -46,8 +43,8 @@ def units_for(parsed: ParsedPlan) -> list[Unit]:
         text = (f"{a.name}. Chủ trì: {', '.join(a.lead)}. Phối hợp: {', '.join(a.coordinators)}. "
                 f"Thời gian: {a.time}. Địa điểm: {a.place}. {a.product}. {a.where}. {where}")
         out.append(Unit(f"{p.doc_id}:activity:{i}", "activity", p.doc_id, i, text))
-    for i, d in enumerate(parsed.definitions):
-        text = f"{d.term}: {d.expansion}. {where}"
+    for i, df in enumerate(parsed.definitions):
+        text = f"{df.term}: {df.expansion}. {where}"
         out.append(Unit(f"{p.doc_id}:definition:{i}", "definition", p.doc_id, i, text))
     for i, s in enumerate(parsed.passages):
         text = f"{s.where}: {s.text}. {where}"

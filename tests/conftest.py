@@ -57,8 +57,8 @@ def no_external_network(monkeypatch):
 def bundled_assistant(tmp_path_factory):
     """One extractive assistant over the bundled plans (hash embedder, no LLM), built once for every module that
     only asks questions; tests that need their own index or corpus build their own."""
-    from api.settings import Settings
     from bot.factory import build_assistant
+    from config.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("bundled-assistant"), embedder="hash", llm_base_url=None)
     return build_assistant(settings)
@@ -68,7 +68,7 @@ def bundled_assistant(tmp_path_factory):
 def channels_runtime(tmp_path_factory):
     """One Runtime (bundled plans, hash embedder) shared by the channel tests: the index is built once."""
     from api.runtime import Runtime
-    from api.settings import Settings
+    from config.settings import Settings
 
     return Runtime.start(Settings(data_dir=tmp_path_factory.mktemp("channels-runtime"), embedder="hash"))
 

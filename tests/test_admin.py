@@ -32,12 +32,12 @@ from pypdf import PdfReader, PdfWriter
 
 from api.app import create_app
 from api.cli import main as cli_main
-from api.settings import Settings
 from bot.factory import build_assistant, build_index, make_chroma_factory
-from corpus.store import BUNDLED_DIR, CorpusStore
+from config.settings import Settings
 from corpus.vocab import load_vocabulary
+from library.store import BUNDLED_DIR, CorpusStore
+from retrieval.build import load_current, open_index
 from retrieval.embedders import HashEmbedder
-from retrieval.index import load_current, open_index
 
 try:
     from admin_plans import Spec, plan, render
@@ -713,8 +713,8 @@ def test_admin_change_killed_mid_reindex_is_rolled_back_on_next_start(tmp_path, 
 import time
 from pathlib import Path
 from api.runtime import Runtime
-from api.settings import Settings
-from corpus.admin import CorpusAdmin
+from config.settings import Settings
+from library.admin import CorpusAdmin
 from retrieval.embedders import HashEmbedder
 class Stuck(HashEmbedder):
     armed = False
@@ -894,7 +894,7 @@ def test_index_on_disk_is_complete_after_a_change_is_undone(client, data_dir):
 def test_interrupted_commit_is_finished_not_undone(data_dir, tmp_path):
     """A crash after the change went live (index switched) but before the journal was cleared is
     completed on the next read: the audit line is written once and the old version archived."""
-    from corpus.admin import CorpusAdmin, _Txn
+    from library.admin import CorpusAdmin, _Txn
 
     admin = CorpusAdmin(data_dir)
     src = tmp_path / "ca-mau.txt"

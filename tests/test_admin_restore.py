@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.audit import local_time
+from library.audit import local_time
 from tests.test_admin import (  # noqa: F401 - fixtures are used by name
     AUTH,
     BUNDLED_IDS,

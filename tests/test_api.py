@@ -19,9 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from bot.answer import Answer, Source
 from bot.sessions import SQLiteSessions
+from config.settings import Settings
 
 KG_BUDGET = "Tổng kinh phí tuyên truyền CCHC 2024 của Kiên Giang là bao nhiêu?"
 HT_CONTEST = "Ai chủ trì cuộc thi tìm hiểu CCHC ở Hà Tĩnh?"

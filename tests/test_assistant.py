@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings
 from bot.factory import build_assistant, build_index, make_store
+from config.settings import Settings
 
 ASKS = [
     # (question, must contain (any of a tuple), province in first source)

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.settings import Settings
 from bot.factory import build_index
-from corpus.admin import CorpusAdmin
+from config.settings import Settings
+from library.admin import CorpusAdmin
 from tests.admin_plans import plan, render
 
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]

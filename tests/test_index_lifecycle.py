@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cliprogress import CliProgress
-from api.settings import Settings
 from bot.factory import build_index, make_store
-from corpus.admin import CorpusAdmin
-from corpus.store import BUNDLED_DIR
+from config.settings import Settings
+from library.admin import CorpusAdmin
+from library.store import BUNDLED_DIR
 from retrieval.build import load_current
 from retrieval.embedders import HashEmbedder
 from retrieval.progress import Progress
@@ -240,7 +240,7 @@ def test_a_damaged_vector_store_is_rebuilt_at_open_not_served_empty(tmp_path, da
     done = _cli(d, "index", "--if-needed")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    check = ("import sys; from pathlib import Path; from api.settings import Settings; "
+    check = ("import sys; from pathlib import Path; from config.settings import Settings; "
              "from bot.factory import build_index; i = build_index(Settings(data_dir=Path(sys.argv[1]), "
              "embedder='hash')); print(i.vectors.count(), i.size)")
     out = subprocess.run([sys.executable, "-c", check, str(d)], cwd=ROOT, capture_output=True, text=True,

@@ -15,12 +15,12 @@ import uuid
 import pytest
 from pydantic import SecretStr
 
-from api.settings import Settings
 from bot.answer import Answer
 from bot.assistant import ContextItem, Result
 from bot.factory import with_llm
 from bot.llm import REFUSAL, LLMAssistant, LLMSettings, Prompts, StreamFilter, check, verify
 from bot.llm.prompts import escape, render_context
+from config.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI, Recorded, Reply
 
 CONTEST = "Ở Hà Tĩnh, cơ quan nào chủ trì cuộc thi viết sáng kiến về cải cách hành chính?"

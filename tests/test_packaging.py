@@ -24,7 +24,7 @@ import pytest
 pytestmark = [pytest.mark.packaging, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["api", "bot", "corpus", "retrieval", "prompts", "pyproject.toml", "README.md"]
+SOURCES = ["api", "bot", "config", "corpus", "library", "retrieval", "prompts", "pyproject.toml", "README.md"]
 QUESTION = "Ở Hà Tĩnh, cơ quan nào chủ trì cuộc thi viết sáng kiến về cải cách hành chính?"
 
 
@@ -75,10 +75,11 @@ def installed(tmp_path_factory):
 
 def test_the_installed_code_comes_from_the_wheel_not_the_checkout(installed):
     python, env, work, venv = installed
-    out = _run([str(python), "-c", "import api, bot, corpus, prompts, retrieval; "
-                "print('\\n'.join(m.__file__ for m in (api, bot, corpus, prompts, retrieval)))"], work, env).stdout
+    out = _run([str(python), "-c", "import api, bot, config, corpus, library, prompts, retrieval; "
+                "print('\\n'.join(m.__file__ for m in (api, bot, config, corpus, library, prompts, retrieval)))"],
+               work, env).stdout
     files = out.split()
-    assert len(files) == 5
+    assert len(files) == 7
     assert all(Path(f).is_relative_to(venv) for f in files), files
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings
 from bot.assistant import Assistant
 from bot.factory import build_index
 from bot.knowledge import Knowledge
-from corpus.store import CorpusStore
+from config.settings import Settings
+from library.store import CorpusStore
 from tests.admin_plans import render
 from tests.prose_plans import STYLES, prose_plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.settings import Settings
+from config.settings import Settings
 from tools.settings_doc import MEANINGS, README, UndocumentedSetting, render_readme, table
 
 

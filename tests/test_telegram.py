@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from bot.answer import Answer, Source
 from bot.channels.formatting import TELEGRAM_LIMIT, split_text, telegram_messages, utf16_len
 from bot.sessions import MemorySessions
+from config.settings import Settings
 from tests.fakes.server import ServerThread, wait_until
 from tests.fakes.telegram_api import FakeTelegram
 

@@ -14,9 +14,10 @@ from pydantic import SecretStr
 from api import unanswered
 from api.app import create_app
 from api.privacy import strip_pii
-from api.settings import Settings
+from api.runtime import Runtime
 from bot.answer import Answer, Source
 from bot.channels import common
+from config.settings import Settings
 
 TOKEN = "ma-quan-tri-bao-cao-unanswered"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -158,11 +159,9 @@ class FakeSessions:
         return {"province": "Kiên Giang"}
 
 
-class FakeRuntime:
-    def __init__(self, data_dir) -> None:
-        self.assistant = Refusing()
-        self.sessions = FakeSessions()
-        self.settings = Settings(data_dir=data_dir)
+def FakeRuntime(data_dir) -> Runtime:
+    """The service's Runtime (it records what the channels report) over an assistant that always refuses."""
+    return Runtime(settings=Settings(data_dir=data_dir), store=None, assistant=Refusing(), sessions=FakeSessions())
 
 
 def test_channel_refusals_are_recorded_with_channel_and_chosen_province(tmp_path) -> None:

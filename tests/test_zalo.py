@@ -17,12 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from bot.answer import Answer
 from bot.channels.formatting import ZALO_LIMIT
 from bot.channels.store import ChannelStore
 from bot.channels.zalo import ZaloTokenManager, is_stale, signature, verify_signature
 from bot.sessions import MemorySessions
+from config.settings import Settings
 from tests.fakes.server import ServerThread, wait_until
 from tests.fakes.zalo_api import FakeZalo
 

@@ -3,7 +3,7 @@
     python -m tools.settings_doc            # print the table
     python -m tools.settings_doc --write    # replace the table between the markers in README.md
 
-Names and defaults come from ``api.settings.Settings``; the Vietnamese meaning of each setting lives here, one
+Names and defaults come from ``config.settings.Settings``; the Vietnamese meaning of each setting lives here, one
 entry per field. tests/test_settings_doc.py fails when a field has no entry here or README.md is out of date.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
-from api.settings import Settings
+from config.settings import Settings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START = "<!-- settings-table:start (python -m tools.settings_doc --write) -->"

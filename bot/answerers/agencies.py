@@ -60,11 +60,11 @@ class AbsentAgency:
         for key in [q.subject, *q.partners]:
             if not key or any(ctx.k.mentions_agency(d, key) for d in ids):
                 continue
-            named: list[str] = []
+            given: list[str] = []
             for pp in ctx.plans()[:2]:
-                named += [d.agency for d in pp.duties if not fold(d.agency).startswith("cac ")]
-            named = list(dict.fromkeys(named))[:8]
-            contains = f"Các cơ quan được giao nhiệm vụ trong kế hoạch gồm: {', '.join(named)}." if named else ""
+                given += [d.agency for d in pp.duties if not fold(d.agency).startswith("cac ")]
+            given = list(dict.fromkeys(given))[:8]
+            contains = f"Các cơ quan được giao nhiệm vụ trong kế hoạch gồm: {', '.join(given)}." if given else ""
             return refuse(not_found_text(q, f"không nhắc đến {display_agency(ctx.k, key)}", contains))
         return None
 
@@ -74,7 +74,7 @@ class AgencyTasks:
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
         m = _LIST_NOUN.search(q.folded)
-        specific = bool(m) and m.group(1) not in ("nhiem vu", "viec", "noi dung", "hoat dong")
+        specific = m is not None and m.group(1) not in ("nhiem vu", "viec", "noi dung", "hoat dong")
         leads = "chu tri" in q.folded or q.attribute == "lead"
         lists = bool(m) or bool(re.search(r"nhiem vu (nao|gi)|bao nhieu nhiem vu", q.folded))
         return bool(q.subject) and lists and (leads or specific) and q.attribute in ("lead", "duties", "count", "")
@@ -82,7 +82,8 @@ class AgencyTasks:
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         m = _LIST_NOUN.search(q.folded)
         noun = m.group(1) if m else ""
-        lines, recs = [], []
+        lines: list[str] = []
+        recs: list[Record] = []
         for pp in ctx.plans():
             tasks, acts, duties = _led(pp, q.subject, ctx)
             if noun and noun not in ("nhiem vu", "viec", "noi dung"):  # "những chuyên mục nào": rows naming them

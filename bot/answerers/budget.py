@@ -12,6 +12,7 @@ from bot.answerers.base import Ctx
 from bot.knowledge import agency_key
 from bot.query import Query
 from bot.result import Result, found
+from corpus.money import vnd
 from corpus.records import Activity, Duty, ParsedPlan, Passage, Task
 from corpus.vocab import fold
 
@@ -86,7 +87,7 @@ class GroupBudget:
             shown = rows or tasks
             written = tasks[0].group_budget if not rows else None  # the subtotal on the group row, when written
             total = written if written is not None else sum(t.budget or 0 for t in shown)
-            money = f"tổng kinh phí {compose.money(total)}" if total else "không ghi kinh phí"
+            money = f"tổng kinh phí {vnd(total)}" if total else "không ghi kinh phí"
             head = f"{compose.plan_tag(pp.plan)}{group}: {money} cho {len(shown)} nhiệm vụ trong Phụ lục"
             head += f" (chủ trì: {', '.join(shown[0].lead)})." if shown[0].lead else "."
             lines.append(head)
@@ -96,7 +97,7 @@ class GroupBudget:
                     bits.append(f"sản phẩm: {compose.short(t.product, 120)}")
                 if t.timeline:
                     bits.append(f"thời gian: {t.timeline}")
-                bits.append(compose.money(t.budget) if t.budget is not None else (t.note or "không ghi kinh phí"))
+                bits.append(vnd(t.budget) if t.budget is not None else (t.note or "không ghi kinh phí"))
                 lines.append("; ".join(bits) + ".")
             recs += shown[:2]
         return found(ctx.k, "\n".join(lines), recs)
@@ -118,7 +119,7 @@ class GroupList:
             lines.append(f"{compose.plan_tag(pp.plan)}Phụ lục chia theo {len(groups)} đơn vị/kênh:")
             for g, ts in groups.items():
                 total = ts[0].group_budget if ts[0].group_budget is not None else sum(t.budget or 0 for t in ts)
-                money = compose.money(total) if total else "không ghi kinh phí"
+                money = vnd(total) if total else "không ghi kinh phí"
                 lines.append(f"- {g}: {len(ts)} nhiệm vụ, {money}")
                 recs.append(ts[0])
         if not lines:
@@ -142,12 +143,12 @@ class TotalBudget:
             if total is None and pp.plan.budget_total is not None:
                 funding = f" ({pp.plan.funding})" if pp.plan.funding else ""
                 parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện kế hoạch: "
-                             f"{compose.money(pp.plan.budget_total)}{funding}.")
+                             f"{vnd(pp.plan.budget_total)}{funding}.")
                 recs.append(funding_passage(pp) or pp.plan)
                 continue
             if total is None:
                 continue
-            parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện theo Phụ lục: {compose.money(total)} "
+            parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện theo Phụ lục: {vnd(total)} "
                          f"({len([t for t in pp.tasks if t.budget])} nhiệm vụ có ghi kinh phí).")
             recs.append(pp.plan)
         if not parts:
@@ -177,6 +178,8 @@ def record_funding(q: Query, ctx: Ctx) -> Result | None:
         return None
     for c in ctx.candidates(q)[:1]:  # only the record the question clearly names
         r = c.record
+        if not isinstance(r, (Task, Activity, Duty)):  # only a row, an activity or a duty has its own funding
+            continue
         money = r.note if isinstance(r, Task) else (r.funding or _funding_clause(r.text)) \
             if isinstance(r, Activity) else _funding_clause(r.text) if isinstance(r, Duty) else ""
         if c.coverage < 0.7 or not money or not _FUNDING_WORDS.search(fold(money)):

@@ -9,10 +9,10 @@ from bot import compose
 from bot.answerers.base import Ctx
 from bot.query import Query
 from bot.result import Result, found, refuse
+from corpus.contacts import has_contact_phone
 from corpus.records import Definition, Duty, LegalDoc, ParsedPlan, Passage, Task
 from corpus.vocab import fold
 
-_PHONE = re.compile(r"\(?(?:Số điện thoại|điện thoại|ĐT|Hotline)[^)]*\)?", re.I)
 _DOC_REF = re.compile(r"\b(Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Công văn|Nghị định|Thông tư|Tờ trình|Luật|Đề án|"
                       r"Chương trình|Công điện|Hướng dẫn)\b", re.I)
 
@@ -188,8 +188,8 @@ class Contact:
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         for pp in ctx.plans():
             for p in pp.passages:
-                if _PHONE.search(p.text):
-                    sent = next((s for s in re.split(r"(?<=[.;])\s+|\n", p.text) if _PHONE.search(s)), p.text)
+                if has_contact_phone(p.text):
+                    sent = next((s for s in re.split(r"(?<=[.;])\s+|\n", p.text) if has_contact_phone(s)), p.text)
                     return found(ctx.k, f"{compose.plan_tag(pp.plan)}{sent.strip()}", [p])
         where = f" của {', '.join('tỉnh ' + p for p in q.provinces)}" if q.provinces else ""
         return refuse(f"Các kế hoạch{where} trong kho không ghi số điện thoại hay đầu mối liên hệ.")

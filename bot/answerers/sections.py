@@ -116,8 +116,8 @@ class SectionList:
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         best: list[tuple[int, int, Section]] = []
-        for plan in ctx.plans():
-            scored = [(matches(q.list_noun, s), s.depth, s) for s in sections(plan.passages)]
+        for pp in ctx.plans():
+            scored = [(matches(q.list_noun, s), s.depth, s) for s in sections(pp.passages)]
             scored = [t for t in scored if t[0]]
             if scored:
                 best.append(max(scored, key=lambda t: (t[0], t[1], -t[2].line)))

@@ -2,6 +2,8 @@
 
 The channels are thin: every question goes to ``runtime.assistant.answer()`` with one session per
 chat, and the province a chat chose lives in that session's metadata, where the assistant reads it.
+Each answer is then handed to ``runtime.note_answer`` when the runtime has one (the service's Runtime
+records the unanswered ones); the channels never import the API layer.
 """
 
 from __future__ import annotations
@@ -90,9 +92,9 @@ async def ask(runtime: Any, text: str, session_id: str) -> Answer:
     except Exception:  # noqa: BLE001 - the chat must always get a reply
         log.exception("assistant failed for session %s", session_id)
         return Answer(answer=FAILURE, found=False, session_id=session_id)
-    from api.unanswered import record_channel_answer  # issue 14: the unanswered-questions report (never raises)
-
-    await record_channel_answer(runtime, text, session_id, ans)
+    note = getattr(runtime, "note_answer", None)  # the service's Runtime keeps the unanswered ones (issue 14)
+    if note is not None:
+        await note(text, session_id, ans)
     return ans
 
 

@@ -23,11 +23,11 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 
-from api.settings import Settings
 from bot.channels import common
 from bot.channels import outbox as ob
 from bot.channels.formatting import TELEGRAM_LIMIT, plain_messages, telegram_messages, to_telegram_html
 from bot.channels.store import ChannelStore
+from config.settings import Settings
 
 log = logging.getLogger("cchc.telegram")
 
@@ -142,11 +142,15 @@ class TelegramBot:
     # ---- handlers --------------------------------------------------------------------------
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
+        if chat is None:  # every handler is registered for messages, which always have a chat
+            return
         province = await asyncio.to_thread(common.current_province, self.runtime.sessions, session_id(chat.id))
         await self._reply_plain(update, common.help_text(province))
 
     async def on_province(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
+        if chat is None:
+            return
         arg = " ".join(context.args or [])
         reply = await asyncio.to_thread(common.choose_province, self.runtime.assistant, self.runtime.sessions,
                                         session_id(chat.id), arg)
@@ -159,8 +163,10 @@ class TelegramBot:
         await self._reply_plain(update, common.NON_TEXT)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id = update.effective_chat.id
-        text = update.effective_message.text or ""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        chat_id, text = chat.id, message.text or ""
         log.debug("telegram question in chat %s (%d chars)", chat_id, len(text))
         async with self._chat_locks.hold(chat_id):
             async with self._typing(chat_id):
@@ -182,6 +188,8 @@ class TelegramBot:
 
     # ---- replies -----------------------------------------------------------------------------
     async def _reply(self, update: Update, replies: list[tuple[str, str]]) -> None:
+        if update.effective_chat is None:
+            return
         chat_id = update.effective_chat.id
         if self.outbox is not None:
             self.outbox.put(str(update.update_id), str(chat_id), replies)

@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 
-from api.settings import Settings
 from bot.channels import common
 from bot.channels import outbox as ob
 from bot.channels.formatting import ZALO_LIMIT, plain_messages, zalo_messages
 from bot.channels.store import ChannelStore, ZaloTokens, fingerprint
+from config.settings import Settings
 
 log = logging.getLogger("cchc.zalo")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
@@ -26,6 +26,7 @@ from bot.answer import Answer, Source
 from bot.assistant import MAX_QUESTION, Assistant, ContextItem, Result
 from bot.knowledge import Knowledge
 from bot.sessions import SessionStore
+from config.settings import Settings
 from corpus.vocab import fold
 
 from . import verify
@@ -51,8 +52,8 @@ class LLMSettings:
     temperature: float = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> LLMSettings:
-        """From ``api.settings.Settings`` (CCHC_LLM_BASE_URL, CCHC_LLM_API_KEY, CCHC_LLM_MODEL, CCHC_LLM_TIMEOUT)."""
+    def from_settings(cls, settings: Settings) -> LLMSettings:
+        """From ``config.settings.Settings`` (CCHC_LLM_BASE_URL, CCHC_LLM_API_KEY, CCHC_LLM_MODEL, CCHC_LLM_TIMEOUT)."""
         if not settings.llm_base_url:
             raise ValueError("llm_base_url is not set")
         timeout = float(settings.llm_timeout)
@@ -141,7 +142,8 @@ class LLMAssistant:
         deadline = started + self.settings.timeout
         parts: list[str] = []
         shown = StreamFilter()
-        chunks = self._answer_stream.stream(self._inputs(res))
+        # Runnable.stream is annotated Iterator, but it is a generator: closing it drops the HTTP stream
+        chunks = cast("Generator[Any, None, None]", self._answer_stream.stream(self._inputs(res)))
         try:
             for chunk in chunks:
                 piece = _text_of(chunk)

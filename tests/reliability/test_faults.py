@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
 from bot.answer import Answer
 from bot.channels.store import EVENT_TTL_SECONDS, ChannelStore
 from bot.channels.zalo import signature
 from bot.sessions import MemorySessions
+from config.settings import Settings
 from tests.fakes.server import ServerThread, wait_until
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck
 
 from api.app import create_app
-from api.settings import Settings
+from config.settings import Settings
 from tests.fakes.server import ServerThread
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo

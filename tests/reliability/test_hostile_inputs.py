@@ -13,8 +13,8 @@ from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from api.app import create_app
-from api.settings import Settings
 from bot.channels.zalo import signature
+from config.settings import Settings
 from tests.fakes.server import ServerThread, wait_until
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
@@ -143,7 +143,7 @@ def test_a_multipart_body_without_its_closing_boundary_is_refused(client, seed_p
 
 @pytest.fixture(scope="module")
 def seed_plan_text() -> str:
-    from corpus.store import BUNDLED_DIR
+    from library.store import BUNDLED_DIR
 
     return sorted(BUNDLED_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
 

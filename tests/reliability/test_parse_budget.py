@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.settings import Settings
-from corpus import validation
-from corpus.validation import ParseTimeoutError, run_with_budget
+from config.settings import Settings
+from library import validation
+from library.validation import ParseTimeoutError, run_with_budget
 
 TOKEN = "budget-admin-token-0123456789"
 

@@ -29,13 +29,15 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corpus.admin_views import admin_list_view, admin_show_view, archived_files, withdrawn_view
-from corpus.audit import AUDIT_LOG, append_audit, now_utc, read_audit, token_fingerprint
-from corpus.errors import CorpusError, DocumentNotFound
-from corpus.journal import ARCHIVE, JOURNAL, LOCK_FILE, TXN_DIR, Txn, file_lock, recover_interrupted, recover_locked
 from corpus.loaders import SUPPORTED
-from corpus.records import ParsedPlan
-from corpus.store import (
+from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Task
+from corpus.vocab import Vocabulary, fold, load_vocabulary
+from library.admin_views import admin_list_view, admin_show_view, archived_files, withdrawn_view
+from library.audit import AUDIT_LOG, append_audit, now_utc, read_audit, token_fingerprint
+from library.errors import DocumentNotFound, LibraryError
+from library.journal import ARCHIVE, JOURNAL, LOCK_FILE, TXN_DIR, Txn, file_lock, recover_interrupted, recover_locked
+from library.sidecars import read_json
+from library.store import (
     BUNDLED_DIR,
     MANIFEST,
     META_SUFFIX,
@@ -44,9 +46,8 @@ from corpus.store import (
     Entry,
     StoredDocument,
     file_sha256,
-    read_json,
 )
-from corpus.uploads import (
+from library.uploads import (
     CHUNK,
     INCOMING,
     STALE_INCOMING_SECONDS,
@@ -56,7 +57,7 @@ from corpus.uploads import (
     clean_filename,
     size_limit_message,
 )
-from corpus.validation import (
+from library.validation import (
     ContentMismatchError,
     InvalidMetadataError,
     UnsupportedTypeError,
@@ -67,7 +68,6 @@ from corpus.validation import (
     sniff,
     validate,
 )
-from corpus.vocab import Vocabulary, fold, load_vocabulary
 
 __all__ = [
     "ARCHIVE", "AUDIT_LOG", "AlreadyLiveError", "CHUNK", "DOC_ID", "INCOMING", "JOURNAL", "LOCK_FILE",
@@ -84,9 +84,9 @@ DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 _Txn = Txn  # the journal's transaction under its former name here
 
 
-# ---- errors of the service (validation and staging errors are in corpus.validation, corpus.uploads) ----
+# ---- errors of the service (validation and staging errors are in library.validation, library.uploads) ----
 
-class DuplicateDocumentError(CorpusError):
+class DuplicateDocumentError(LibraryError):
     """The same bytes are already live under another (or the same) id."""
 
     def __init__(self, message: str, existing_id: str) -> None:
@@ -94,11 +94,11 @@ class DuplicateDocumentError(CorpusError):
         self.existing_id = existing_id
 
 
-class AlreadyLiveError(CorpusError):
+class AlreadyLiveError(LibraryError):
     """A restore asked for a plan that is live (again) already."""
 
 
-class ReindexError(CorpusError):
+class ReindexError(LibraryError):
     """Re-indexing failed; the change was rolled back and the previous corpus keeps serving."""
 
 
@@ -379,5 +379,7 @@ class CorpusAdmin:
 def _set_doc_id(parsed: ParsedPlan, doc_id: str) -> None:
     """Records were parsed under a provisional id; give them the id they will be stored under."""
     parsed.plan.doc_id = doc_id
-    for rec in (*parsed.tasks, *parsed.duties, *parsed.passages):
+    records: list[Task | Duty | Passage | Activity | Definition | LegalDoc] = [
+        *parsed.tasks, *parsed.duties, *parsed.passages, *parsed.activities, *parsed.definitions, *parsed.legal_docs]
+    for rec in records:
         rec.doc_id = doc_id

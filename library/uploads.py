@@ -10,15 +10,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import CorpusError
-from corpus.validation import check_extension
+from library.errors import LibraryError
+from library.validation import check_extension
 
 INCOMING = ".incoming"
 CHUNK = 1 << 16
 STALE_INCOMING_SECONDS = 3600
 
 
-class TooLargeError(CorpusError):
+class TooLargeError(LibraryError):
     """The upload is over the size limit (detected while streaming)."""
 
 

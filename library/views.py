@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corpus.store import StoredDocument
+from library.store import StoredDocument
 
 
 def list_view(d: StoredDocument) -> dict[str, Any]:

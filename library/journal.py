@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus.audit import AUDIT_LOG, append_audit, now_utc, read_audit
-from corpus.store import read_json
-from corpus.uploads import INCOMING, STALE_INCOMING_SECONDS
+from library.audit import AUDIT_LOG, append_audit, now_utc, read_audit
+from library.sidecars import read_json
+from library.uploads import INCOMING, STALE_INCOMING_SECONDS
 
 log = logging.getLogger("cchc.admin")
 

@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus.errors import DocumentNotFound
 from corpus.loaders import SUPPORTED, load_bytes
 from corpus.parser import parse_document
 from corpus.records import ParsedPlan
-from corpus.vocab import Vocabulary, load_vocabulary
+from corpus.vocab import DATA_DIR, Vocabulary, load_vocabulary
+from library.errors import DocumentNotFound
+from library.journal import JOURNAL, recover_interrupted
+from library.sidecars import read_json
 
-BUNDLED_DIR = Path(__file__).parent / "plans"
-MANIFEST = Path(__file__).parent / "data" / "manifest.json"
+BUNDLED_DIR = DATA_DIR.parent / "plans"  # the plans shipped with the code (corpus/plans)
+MANIFEST = DATA_DIR / "manifest.json"
 META_SUFFIX = ".meta.json"
 TOMBSTONE_SUFFIX = ".withdrawn.json"
 
@@ -87,16 +89,6 @@ def _overrides(manifest: Path) -> dict[str, dict]:
     return {}
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    """A sidecar or tombstone; an unreadable one counts as empty rather than breaking the corpus."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        log.warning("unreadable corpus sidecar %s", path.name)
-        return {}
-
-
 def parse_file(path: Path, doc_id: str, vocab: Vocabulary, overrides: dict | None = None,
                cache_dir: Path | None = None) -> StoredDocument:
     """Parse one plan; with ``cache_dir`` a plan is parsed once per content (and parser version)."""
@@ -119,8 +111,8 @@ def _code_fingerprint() -> str:
     """Changes with the parser's code or data files, so a cached parse never outlives the code that made it."""
     if not _CODE_FP:
         h = hashlib.sha256()
-        here = Path(__file__).parent
-        for p in sorted([*here.glob("*.py"), *(here / "data").glob("*.json")]):
+        parser_code = DATA_DIR.parent  # the corpus package: loaders, parser, vocabularies
+        for p in sorted([*parser_code.glob("*.py"), *DATA_DIR.glob("*.json")]):
             h.update(p.name.encode() + p.read_bytes())
         _CODE_FP.append(h.hexdigest()[:16])
     return _CODE_FP[0]
@@ -225,17 +217,15 @@ class CorpusStore:
             h.update(d.doc_id.encode() + d.sha256.encode())
             if d.meta.get("overrides"):
                 h.update(json.dumps(d.meta["overrides"], sort_keys=True, ensure_ascii=False).encode())
-        for extra in sorted((Path(__file__).parent / "data").glob("*.json")):
+        for extra in sorted(DATA_DIR.glob("*.json")):
             h.update(extra.read_bytes())
         return h.hexdigest()
 
 
 def _recover(uploads: Path) -> None:
-    """Undo an admin change that a crash interrupted (see corpus.admin), before reading the uploads."""
-    if not (uploads / ".journal.json").exists():
+    """Undo an admin change that a crash interrupted (see library.admin), before reading the uploads."""
+    if not (uploads / JOURNAL).exists():
         return
-    from corpus.admin import recover_interrupted
-
     try:
         recover_interrupted(uploads)
     except OSError as exc:  # a read-only data dir must not stop the service from answering

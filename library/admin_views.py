@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from corpus.store import StoredDocument
-from corpus.views import list_view, show_view
+from library.store import StoredDocument
+from library.views import list_view, show_view
 
 
 def _document_info(d: StoredDocument) -> dict[str, Any]:

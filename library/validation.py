@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from corpus.document import Document
-from corpus.errors import CorpusError, LoaderError, NotAPlanError
+from corpus.errors import LoaderError, NotAPlanError
 from corpus.loaders import SUPPORTED, load_bytes
 from corpus.parser import parse_document
 from corpus.records import ParsedPlan
 from corpus.structure import build_outline
 from corpus.vocab import Vocabulary, fold
+from library.errors import LibraryError
 
 log = logging.getLogger("cchc.admin")
 
@@ -40,7 +41,7 @@ class ContentMismatchError(LoaderError):
     """The bytes are of another type than the extension says (PDF named .docx, zip named .txt…)."""
 
 
-class InvalidMetadataError(CorpusError):
+class InvalidMetadataError(LibraryError):
     """A province/year given by the admin is not valid, or the plan's province cannot be found."""
 
 

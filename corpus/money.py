@@ -1,0 +1,8 @@
+"""How an amount of money is written back to people: budgets are kept as integer VND in the records."""
+
+from __future__ import annotations
+
+
+def vnd(amount: int | None) -> str:
+    """'308.896.756 đồng' (Vietnamese thousands separators); '' when the plan gives no amount."""
+    return f"{amount:,}".replace(",", ".") + " đồng" if amount is not None else ""
