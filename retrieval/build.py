@@ -2,7 +2,8 @@
 
 Layout under ``<data>``:
 
-- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units, their terms and vector ids);
+- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units and vector ids), and beside it
+  ``lexical.npz``: the units' terms as arrays (see retrieval.lexical);
 - ``index/current.json``: names the live version; replaced atomically, so a half-built version is never
   used, and the version live before it is kept (requests still running on it must not lose it);
 - ``index/vectors/``: the embedded Chroma store shared by every version (or a Chroma server);
@@ -32,6 +33,7 @@ from corpus.vocab import Vocabulary
 from retrieval.embedcache import EmbeddingCache, TermsCache, text_hash
 from retrieval.embedders import Embedder
 from retrieval.index import HybridIndex
+from retrieval.lexical import TermMatrix
 from retrieval.progress import Progress
 from retrieval.text import index_terms
 from retrieval.units import Unit, units_for
@@ -39,9 +41,9 @@ from retrieval.vectors import ChromaVectors, IndexVectors, VectorStoreError, dro
 
 log = logging.getLogger("cchc.index")
 
-EMBED_CHARS = 480  # the vector side sees each unit's opening (e5-small cost grows with length; BM25 sees it all)
+EMBED_CHARS = 200  # the vector side sees each unit's opening: quality holds at 200 (benchmarks/results/embed_chars.md)
 EMBED_BATCH = 64
-FORMAT = 3
+FORMAT = 4
 _HERE = Path(__file__).parent
 _DATA = _HERE.parent / "corpus" / "data"
 
@@ -89,6 +91,7 @@ def load_current(data_dir: Path) -> dict | None:
 # ---- the two expensive steps, each remembered per text ---------------------------------------------
 
 def unit_terms(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: Progress) -> list[list[str]]:
+    """Each unit's BM25 terms, tokenising only texts no earlier build tokenised (underthesea is slow)."""
     hashes = [text_hash(u.text) for u in units]
     with TermsCache(cache_dir, terms_fingerprint()) as cache:
         known = cache.get(sorted(set(hashes)))
@@ -171,13 +174,14 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
     try:
         units: list[Unit] = [u for d in docs for u in units_for(d.parsed)]
         vids = [vector_id(u, embed_chars) for u in units]
-        terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
+        matrix = lexical_matrix(units, vocab, _cache_dir(data_dir), progress, _previous_matrix(root, previous))
+        matrix.save(tmp)
         store = open_store(data_dir, chroma_factory, collection)
         ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress, embed_chars)
         (tmp / "units.json").write_text(
             json.dumps({"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
-                        "embed_chars": embed_chars, "units": [u.to_dict() for u in units], "vector_ids": vids,
-                        "terms": terms},
+                        "embed_chars": embed_chars, "terms_fingerprint": terms_fingerprint(),
+                        "units": [u.to_dict() for u in units], "vector_ids": vids},
                        ensure_ascii=False),
             encoding="utf-8")
     except BaseException:
@@ -187,7 +191,34 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
     _write_current(root, {"format": FORMAT, "hash": content_hash, "dir": name, "collection": collection,
                           "embedder": embedder.name, "embed_chars": embed_chars})
     _sweep(root, keep=(name, previous), store=store, keep_ids=set(vids) | _version_ids(root, previous))
-    return HybridIndex(units, terms, IndexVectors(store, vids), embedder, vocab, content_hash, vids)
+    return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, content_hash, vids)
+
+
+def lexical_matrix(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: Progress,
+                   previous: TermMatrix | None) -> TermMatrix:
+    """The units' term matrix: rows the previous version holds are copied, only new texts are tokenised."""
+    hashes = [text_hash(u.text) for u in units]
+    known = set(previous.hashes) if previous is not None else set()
+    fresh: dict[str, Unit] = {}
+    for h, u in zip(hashes, units, strict=True):
+        if h not in known:
+            fresh.setdefault(h, u)
+    new = TermMatrix.from_terms(unit_terms(list(fresh.values()), vocab, cache_dir, progress), list(fresh))
+    return TermMatrix.assemble(hashes, previous, new)
+
+
+def _previous_matrix(root: Path, name: str | None) -> TermMatrix | None:
+    """The live version's term matrix, when it was made by this text-handling code (else nothing is reused)."""
+    if not name:
+        return None
+    try:
+        with open(root / name / "units.json", encoding="utf-8") as fh:
+            head = fh.read(4096)  # the fingerprint is written before the units
+        if f'"terms_fingerprint": "{terms_fingerprint()}"' not in head:
+            return None
+        return TermMatrix.load(root / name)
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_factory,
@@ -204,16 +235,19 @@ def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_fac
     vids = data["vector_ids"]
     if len(vids) != len(units):
         raise IndexFormatError("units and vector ids differ in number")
-    terms = data.get("terms")  # saved with the version, so opening needs no cache
-    if not isinstance(terms, list) or len(terms) != len(units):
-        terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
+    try:
+        matrix = TermMatrix.load(_index_root(data_dir) / cur["dir"])  # saved with the version: no tokenising
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexFormatError(f"lexical arrays unreadable ({type(exc).__name__})") from exc
+    if matrix.rows != len(units) or data.get("terms_fingerprint") != terms_fingerprint():
+        raise IndexFormatError("lexical arrays do not match the units or this code")
     store = open_store(data_dir, chroma_factory, cur["collection"])
     progress.start("verify", len(vids))
     added = ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress,
                            int(data.get("embed_chars") or EMBED_CHARS))
     if added:
         log.warning("vector store lacked %d of %d vectors of the live index; restored", added, len(vids))
-    return HybridIndex(units, terms, IndexVectors(store, vids), embedder, vocab, cur["hash"], vids)
+    return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, cur["hash"], vids)
 
 
 def _version_ids(root: Path, name: str | None) -> set[str]:
