@@ -296,3 +296,34 @@ def test_cli_corpus_add_updates_the_index_with_progress_lines(tmp_path):
     assert "[chỉ mục] nhúng vector:" in done.stderr and "Đã cập nhật chỉ mục" in done.stdout
     assert load_current(tmp_path)["hash"] != before
     assert load_current(tmp_path)["hash"] == make_store(Settings(data_dir=tmp_path)).content_hash()
+
+
+def test_answers_after_incremental_changes_equal_answers_after_a_full_rebuild(tmp_path):
+    import json
+
+    from bot.assistant import Assistant
+    from bot.knowledge import Knowledge
+
+    d = tmp_path / "data"
+    settings = Settings(data_dir=d, embedder="hash")
+    live: dict = {}
+    live["index"] = build_index(settings)
+    admin = CorpusAdmin(d, reload=lambda: live.update(index=build_index(settings)))
+    admin.add(_upload(admin, render(plan(), ".txt"), "ca-mau.txt"))
+    admin.remove(KIEN_GIANG)
+
+    def answers(index) -> list[dict]:
+        store = make_store(settings)
+        k = Knowledge(plans={doc.doc_id: doc.parsed for doc in store.documents()}, index=index, vocab=store.vocab)
+        a = Assistant(k)
+        out = []
+        for q in questions:
+            ans = a.answer(q).model_dump()
+            out.append({key: ans[key] for key in ("answer", "found", "sources")})
+        return out
+
+    lines = (ROOT / "benchmarks" / "heldout_qa.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(x)["question"] for x in lines if x.strip()] + QUERIES
+    incremental = answers(live["index"])
+    assert sum(a["found"] for a in incremental) > len(questions) // 2
+    assert incremental == answers(_full_rebuild(d, tmp_path))
