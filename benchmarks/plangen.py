@@ -31,8 +31,10 @@ def plan_text(i: int) -> tuple[str, str, int]:
     seed_id = list(SEEDS)[i % len(SEEDS)]
     seed_province, seed_year = SEEDS[seed_id]
     names = provinces()
-    province = names[i % len(names)]
-    year = 2018 + (i // len(names)) % 9 + (i % 3 == 2)
+    # the k-th plan of a layout: each (layout, province, year) once, so no two plans are the same text
+    k = i // len(SEEDS)
+    province = names[k % len(names)]
+    year = 2024 - k // len(names)
     text = (ROOT / "corpus" / "plans" / f"{seed_id}.txt").read_text(encoding="utf-8")
     text = text.replace(seed_province, province).replace(seed_year, str(year))
     text = _NUMBER.sub(f"Số: {100 + i}/", text, count=1)

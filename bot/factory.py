@@ -86,6 +86,13 @@ def _parse_reporter(progress: Progress):
     return report
 
 
+def _skip_kinds() -> list[str]:
+    """The unit kinds the vector side leaves out (retrieval.build.NO_VECTOR_KINDS, read now: benchmarks vary it)."""
+    from retrieval import build
+
+    return list(build.NO_VECTOR_KINDS)
+
+
 def index_exists(settings: Settings) -> bool:
     return load_current(settings.data_dir) is not None
 
@@ -106,7 +113,7 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
     content_hash = store.content_hash()
     cur = load_current(settings.data_dir)
     if (not force and cur and cur.get("hash") == content_hash and cur.get("embedder") == embedder.name
-            and cur.get("embed_chars") == settings.embed_chars):
+            and cur.get("embed_chars") == settings.embed_chars and cur.get("skip_kinds") == _skip_kinds()):
         try:
             return open_index(settings.data_dir, embedder, store.vocab, factory, progress)
         except (OSError, KeyError, TypeError, ValueError) as exc:  # damaged or older index: build a new one
@@ -114,7 +121,7 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
     log.info("building index for %d documents", len(store.documents()))
     plans = [d.parsed for d in store.documents()]
     return _build(plans, content_hash, settings.data_dir, embedder, store.vocab, factory,
-                  progress=progress, embed_chars=settings.embed_chars)
+                  progress=progress, embed_chars=settings.embed_chars, skip_kinds=tuple(_skip_kinds()))
 
 
 __all__ = ["Assembled", "VectorStoreError", "assemble", "build_assistant", "build_index", "index_exists",

@@ -16,6 +16,7 @@ from retrieval.text import word_set
 from retrieval.units import Unit
 
 Record = Plan | Task | Duty | Passage | Activity | Definition | LegalDoc
+WORDS_CACHE = 8192  # units whose folded words are kept (~8 KB each: all of them cost ~550 MB at 1,000 plans)
 KINDS = {"task": "tasks", "duty": "duties", "passage": "passages", "activity": "activities",
          "definition": "definitions", "legal": "legal_docs"}
 
@@ -106,7 +107,7 @@ class Knowledge:
         """Compute at load what answering reads per unit and per plan, and open the vector side once,
         so the first questions are as fast as the rest (not paying for caches or a cold vector store)."""
         variants = self.variants()
-        for u in self.index.units:
+        for u in self.index.units[:WORDS_CACHE]:
             self.unit_words(u, variants)
         for doc_id in self.plans:
             self.plan_text(doc_id)
@@ -133,6 +134,8 @@ class Knowledge:
             f = fold(unit.text)
             words = word_set(f)
             words |= {v for w in list(words) if w in variants for v in variants[w]}
+            if len(self._words) >= WORDS_CACHE:
+                self._words.pop(next(iter(self._words)), None)  # oldest first: the rest are recomputed (~0.2 ms each)
             cached = self._words[unit.uid] = (f, words)
         return cached
 

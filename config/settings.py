@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     embed_threads: int = 1
     # characters of each unit the vector side embeds (BM25 always sees all of it); e5-small's cost grows with
     # length, so this sets the full-build time (benchmarks/scale_bench.py; docs/scaling.md)
-    embed_chars: int = 480
+    embed_chars: int = 200
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8001
     openai_embedding_model: str = "text-embedding-3-small"

@@ -2,7 +2,8 @@
 
 Layout under ``<data>``:
 
-- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units, their terms and vector ids);
+- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units and vector ids), and beside it
+  ``lexical.npz``: the units' terms as arrays (see retrieval.lexical);
 - ``index/current.json``: names the live version; replaced atomically, so a half-built version is never
   used, and the version live before it is kept (requests still running on it must not lose it);
 - ``index/vectors/``: the embedded Chroma store shared by every version (or a Chroma server);
@@ -32,6 +33,7 @@ from corpus.vocab import Vocabulary
 from retrieval.embedcache import EmbeddingCache, TermsCache, text_hash
 from retrieval.embedders import Embedder
 from retrieval.index import HybridIndex
+from retrieval.lexical import TermMatrix
 from retrieval.progress import Progress
 from retrieval.text import index_terms
 from retrieval.units import Unit, units_for
@@ -39,9 +41,13 @@ from retrieval.vectors import ChromaVectors, IndexVectors, VectorStoreError, dro
 
 log = logging.getLogger("cchc.index")
 
-EMBED_CHARS = 480  # the vector side sees each unit's opening (e5-small cost grows with length; BM25 sees it all)
+EMBED_CHARS = 200  # the vector side sees each unit's opening: quality holds at 200 (benchmarks/results/embed_chars.md)
+# unit kinds the vector side leaves to BM25: answers hold without them (benchmarks/results/embed_chars.md) and the
+# embedder, the slow part of every build, then sees ~58% of the units (tasks, duties, activities; a new kind is
+# embedded until measured)
+NO_VECTOR_KINDS: tuple[str, ...] = ("passage", "plan", "definition")
 EMBED_BATCH = 64
-FORMAT = 3
+FORMAT = 4
 _HERE = Path(__file__).parent
 _DATA = _HERE.parent / "corpus" / "data"
 
@@ -60,7 +66,10 @@ def terms_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def vector_id(unit: Unit, chars: int = EMBED_CHARS) -> str:
+def vector_id(unit: Unit, chars: int = EMBED_CHARS, skip: tuple[str, ...] = NO_VECTOR_KINDS) -> str:
+    """``<uid>@<hash of the embedded text>``; empty for a unit of a kind the vector side leaves out."""
+    if unit.kind in skip:
+        return ""
     return f"{unit.uid}@{text_hash(unit.text[:chars])[:16]}"
 
 
@@ -89,6 +98,7 @@ def load_current(data_dir: Path) -> dict | None:
 # ---- the two expensive steps, each remembered per text ---------------------------------------------
 
 def unit_terms(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: Progress) -> list[list[str]]:
+    """Each unit's BM25 terms, tokenising only texts no earlier build tokenised (underthesea is slow)."""
     hashes = [text_hash(u.text) for u in units]
     with TermsCache(cache_dir, terms_fingerprint()) as cache:
         known = cache.get(sorted(set(hashes)))
@@ -110,8 +120,8 @@ def unit_terms(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: 
 def ensure_vectors(units: list[Unit], vids: list[str], store: ChromaVectors, embedder: Embedder,
                    cache_dir: Path, progress: Progress, chars: int = EMBED_CHARS) -> int:
     """Add the vectors the store lacks, embedding only texts never embedded before; returns how many were added."""
-    present = store.present(vids)
-    need = [(v, u) for v, u in zip(vids, units, strict=True) if v not in present]
+    present = store.present([v for v in vids if v])
+    need = [(v, u) for v, u in zip(vids, units, strict=True) if v and v not in present]
     if not need:
         return 0
     texts = {text_hash(u.text[:chars]): u.text[:chars] for _, u in need}
@@ -157,7 +167,8 @@ def open_store(data_dir: Path, chroma_factory, collection: str) -> ChromaVectors
 
 def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embedder: Embedder,
                 vocab: Vocabulary, chroma_factory, collection_prefix: str = "cchc",
-                progress: Progress | None = None, embed_chars: int = EMBED_CHARS) -> HybridIndex:
+                progress: Progress | None = None, embed_chars: int = EMBED_CHARS,
+                skip_kinds: tuple[str, ...] = NO_VECTOR_KINDS) -> HybridIndex:
     """Build a new version next to the live one, then switch ``current.json`` to it."""
     progress = progress or Progress()
     root = _index_root(data_dir)
@@ -170,14 +181,16 @@ def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embe
     collection = collection_name(collection_prefix, embedder)
     try:
         units: list[Unit] = [u for plan in plans for u in units_for(plan)]
-        vids = [vector_id(u, embed_chars) for u in units]
-        terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
+        vids = [vector_id(u, embed_chars, skip_kinds) for u in units]
+        matrix = lexical_matrix(units, vocab, _cache_dir(data_dir), progress, _previous_matrix(root, previous))
+        matrix.save(tmp)
         store = open_store(data_dir, chroma_factory, collection)
         ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress, embed_chars)
         (tmp / "units.json").write_text(
             json.dumps({"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
-                        "embed_chars": embed_chars, "units": [u.to_dict() for u in units], "vector_ids": vids,
-                        "terms": terms},
+                        "embed_chars": embed_chars, "skip_kinds": list(skip_kinds),
+                        "terms_fingerprint": terms_fingerprint(),
+                        "units": [u.to_dict() for u in units], "vector_ids": vids},
                        ensure_ascii=False),
             encoding="utf-8")
     except BaseException:
@@ -185,9 +198,37 @@ def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embe
         raise
     os.replace(tmp, target)
     _write_current(root, {"format": FORMAT, "hash": content_hash, "dir": name, "collection": collection,
-                          "embedder": embedder.name, "embed_chars": embed_chars})
+                          "embedder": embedder.name, "embed_chars": embed_chars,
+                          "skip_kinds": list(skip_kinds)})
     _sweep(root, keep=(name, previous), store=store, keep_ids=set(vids) | _version_ids(root, previous))
-    return HybridIndex(units, terms, IndexVectors(store, vids), embedder, vocab, content_hash, vids)
+    return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, content_hash, vids)
+
+
+def lexical_matrix(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: Progress,
+                   previous: TermMatrix | None) -> TermMatrix:
+    """The units' term matrix: rows the previous version holds are copied, only new texts are tokenised."""
+    hashes = [text_hash(u.text) for u in units]
+    known = set(previous.hashes) if previous is not None else set()
+    fresh: dict[str, Unit] = {}
+    for h, u in zip(hashes, units, strict=True):
+        if h not in known:
+            fresh.setdefault(h, u)
+    new = TermMatrix.from_terms(unit_terms(list(fresh.values()), vocab, cache_dir, progress), list(fresh))
+    return TermMatrix.assemble(hashes, previous, new)
+
+
+def _previous_matrix(root: Path, name: str | None) -> TermMatrix | None:
+    """The live version's term matrix, when it was made by this text-handling code (else nothing is reused)."""
+    if not name:
+        return None
+    try:
+        with open(root / name / "units.json", encoding="utf-8") as fh:
+            head = fh.read(4096)  # the fingerprint is written before the units
+        if f'"terms_fingerprint": "{terms_fingerprint()}"' not in head:
+            return None
+        return TermMatrix.load(root / name)
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_factory,
@@ -204,16 +245,19 @@ def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_fac
     vids = data["vector_ids"]
     if len(vids) != len(units):
         raise IndexFormatError("units and vector ids differ in number")
-    terms = data.get("terms")  # saved with the version, so opening needs no cache
-    if not isinstance(terms, list) or len(terms) != len(units):
-        terms = unit_terms(units, vocab, _cache_dir(data_dir), progress)
+    try:
+        matrix = TermMatrix.load(_index_root(data_dir) / cur["dir"])  # saved with the version: no tokenising
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexFormatError(f"lexical arrays unreadable ({type(exc).__name__})") from exc
+    if matrix.rows != len(units) or data.get("terms_fingerprint") != terms_fingerprint():
+        raise IndexFormatError("lexical arrays do not match the units or this code")
     store = open_store(data_dir, chroma_factory, cur["collection"])
     progress.start("verify", len(vids))
     added = ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress,
                            int(data.get("embed_chars") or EMBED_CHARS))
     if added:
         log.warning("vector store lacked %d of %d vectors of the live index; restored", added, len(vids))
-    return HybridIndex(units, terms, IndexVectors(store, vids), embedder, vocab, cur["hash"], vids)
+    return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, cur["hash"], vids)
 
 
 def _version_ids(root: Path, name: str | None) -> set[str]:

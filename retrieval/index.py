@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from corpus.vocab import Vocabulary
 from retrieval.bm25 import BM25
 from retrieval.embedders import Embedder
+from retrieval.lexical import TermMatrix
 from retrieval.text import index_terms
 from retrieval.units import Unit
 from retrieval.vectors import IndexVectors
@@ -26,20 +29,21 @@ class Hit:
 
 
 class HybridIndex:
-    def __init__(self, units: list[Unit], unit_terms: list[list[str]], vectors: IndexVectors | None,
+    def __init__(self, units: list[Unit], unit_terms: list[list[str]] | TermMatrix, vectors: IndexVectors | None,
                  embedder: Embedder | None, vocab: Vocabulary, content_hash: str = "",
                  vector_ids: list[str] | None = None) -> None:
         self.units = units
         self.by_uid = {u.uid: i for i, u in enumerate(units)}
         # a vector id names one version of a unit's text (see retrieval.vectors)
-        self.by_vid = {v: i for i, v in enumerate(vector_ids)} if vector_ids is not None else dict(self.by_uid)
-        self.bm25 = BM25(unit_terms)
+        self.by_vid = {v: i for i, v in enumerate(vector_ids) if v} if vector_ids is not None else dict(self.by_uid)
+        self.bm25 = BM25(matrix=unit_terms) if isinstance(unit_terms, TermMatrix) else BM25(unit_terms)
         self.vectors, self.embedder, self.vocab = vectors, embedder, vocab
         self.content_hash = content_hash
         self._qcache: dict[str, object] = {}
-        self._by_doc: dict[str, set[int]] = {}
+        by_doc: dict[str, list[int]] = {}
         for i, u in enumerate(units):
-            self._by_doc.setdefault(u.doc_id, set()).add(i)
+            by_doc.setdefault(u.doc_id, []).append(i)
+        self._by_doc = {d: np.asarray(ix, np.int64) for d, ix in by_doc.items()}
 
     def _embed_query(self, embedder: Embedder, query: str):
         """Query embeddings are memoised: portal visitors click the same suggested questions all day."""
@@ -55,14 +59,20 @@ class HybridIndex:
     def size(self) -> int:
         return len(self.units)
 
+    @property
+    def embedded(self) -> int:
+        """Units the vector side holds (kinds in retrieval.build.NO_VECTOR_KINDS are left to BM25)."""
+        return len(self.vectors.ids) if self.vectors is not None else 0
+
     def search(self, query: str, doc_ids: set[str] | None = None, k: int = 30,
                use_vectors: bool = True) -> list[Hit]:
         allowed = None
         if doc_ids is not None:
-            allowed = set().union(*(self._by_doc.get(d, set()) for d in doc_ids)) if doc_ids else set()
+            parts = [self._by_doc[d] for d in doc_ids if d in self._by_doc]
+            allowed = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         q_terms = index_terms(query, self.vocab)
-        bm = self.bm25.scores(q_terms, allowed)
-        bm_rank = sorted(bm, key=lambda i: -bm[i])[: k * 2]
+        bm = self.bm25.dense(q_terms, allowed)
+        bm_rank = [i for i, _ in self.bm25.best(bm, k * 2)]
         vec: dict[int, float] = {}
         vec_rank: list[int] = []
         if use_vectors and self.vectors is not None and self.embedder is not None:
@@ -77,4 +87,4 @@ class HybridIndex:
         for rank, i in enumerate(vec_rank):
             fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda i: -fused[i])[:k]
-        return [Hit(self.units[i], fused[i], bm.get(i, 0.0), vec.get(i, 0.0)) for i in order]
+        return [Hit(self.units[i], fused[i], float(bm[i]), vec.get(i, 0.0)) for i in order]

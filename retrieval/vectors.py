@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 
 HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 200}  # ef high enough that results match an exact search
+COUNT_TTL = 30.0  # seconds a collection size is trusted (other workers may add to a shared server)
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
 
@@ -75,9 +77,17 @@ class ChromaVectors:
             self.col = client.get_or_create_collection(name=collection, metadata=HNSW, embedding_function=None)
         except Exception as exc:
             raise VectorStoreError(f"không mở được bộ sưu tập vector ({type(exc).__name__})") from exc
+        self._size: tuple[float, int] | None = None
 
     def count(self) -> int:
         return self.col.count()
+
+    def size(self) -> int:
+        """The collection size as last seen (counting costs ~8 ms a query at 100 plans); exact after our writes."""
+        now = time.monotonic()
+        if self._size is None or now - self._size[0] > COUNT_TTL:
+            self._size = (now, self.col.count())
+        return self._size[1]
 
     def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict], on_batch=None) -> None:
         for i in range(0, len(ids), 500):
@@ -85,6 +95,7 @@ class ChromaVectors:
                             metadatas=metadatas[i : i + 500])
             if on_batch:
                 on_batch(len(ids[i : i + 500]))
+        self._size = None
 
     def present(self, ids: list[str]) -> set[str]:
         out: set[str] = set()
@@ -98,6 +109,7 @@ class ChromaVectors:
     def delete(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 5000):
             self.col.delete(ids=ids[i : i + 5000])
+        self._size = None
 
     def query(self, vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         where = None
@@ -106,7 +118,7 @@ class ChromaVectors:
                 return []
             ids = sorted(doc_ids)
             where = {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
-        n = max(1, min(n, self.count()))
+        n = max(1, min(n, self.size()))
         res = self.col.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                              include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(res["ids"][0], res["distances"][0], strict=False)]
@@ -117,14 +129,17 @@ class IndexVectors:
 
     def __init__(self, store: ChromaVectors, ids: list[str]) -> None:
         self.store = store
-        self.ids = set(ids)
+        self.ids = set(ids) - {""}  # "": a unit the vector side leaves out
 
     def count(self) -> int:
-        """How many of this index's vectors the store holds (equals the unit count when intact)."""
+        """How many of this index's vectors the store holds (equals ``HybridIndex.embedded`` when intact)."""
         return len(self.store.present(sorted(self.ids)))
 
     def query(self, vector: np.ndarray, n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         # over-fetch by the vectors that belong to other versions (the previous index, an unfinished build)
-        extra = max(0, self.store.count() - len(self.ids))
-        hits = self.store.query(vector, n + min(extra, 2000), doc_ids)
-        return [(vid, sim) for vid, sim in hits if vid in self.ids][:n]
+        extra = max(0, self.store.size() - len(self.ids))
+        # and ask for 4 × n: HNSW is approximate at the edge of what it returns; the best n of 4 n are stable
+        hits = self.store.query(vector, max(4 * n, n + min(extra, 2000)), doc_ids)
+        # best first by similarity, then id: Chroma merges its unindexed and indexed parts in no fixed order
+        own = sorted(((vid, sim) for vid, sim in hits if vid in self.ids), key=lambda h: (-h[1], h[0]))
+        return own[:n]

@@ -89,6 +89,13 @@ def test_withdraw_shows_elapsed_time_without_a_progress_route_and_restore_puts_i
     url, _app = served
     page, errors = sign_in(browser, url)
     page.route("**/admin/progress", progress_route({"absent": True}))
+
+    def slow_withdrawal(route) -> None:  # a withdrawal now takes well under a second: hold it so the clock shows
+        if route.request.method == "DELETE":
+            time.sleep(1.6)
+        route.continue_()
+
+    page.route("**/admin/documents/*", slow_withdrawal)
     page.on("dialog", lambda d: d.accept())
     page.locator("#docs-table tbody tr", has_text=HA_TINH).locator("button", has_text="Thu hồi").click()
     page.wait_for_function("document.querySelector('#progress-text').textContent.includes('Đang xử lý… — 1 giây')")

@@ -21,7 +21,7 @@ from bot.factory import build_index, make_store
 from config.settings import Settings
 from library.admin import CorpusAdmin
 from library.store import BUNDLED_DIR
-from retrieval.build import load_current
+from retrieval.build import NO_VECTOR_KINDS, load_current
 from retrieval.embedders import HashEmbedder
 from retrieval.progress import Progress
 from tests.admin_plans import Spec, plan, render
@@ -87,7 +87,8 @@ def test_a_change_embeds_only_the_changed_plan(tmp_path):
     d = tmp_path / "data"
     settings = Settings(data_dir=d, embedder="hash")
     first = build_index(settings, embedder=Counting())
-    assert Counting.embedded == len({u.text[:settings.embed_chars] for u in first.units})
+    assert Counting.embedded == len({u.text[:settings.embed_chars] for u in first.units
+                                     if u.kind not in NO_VECTOR_KINDS})
     admin = CorpusAdmin(d, reload=lambda: build_index(settings, embedder=Counting()))
     before = Counting.embedded
     doc_id = admin.add(_upload(admin, render(plan(), ".txt"), "ca-mau.txt"))["document"]["id"]
@@ -230,7 +231,8 @@ def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
 def test_a_damaged_vector_store_is_rebuilt_at_open_not_served_empty(tmp_path, damage):
     d = tmp_path / "data"
     settings = Settings(data_dir=d, embedder="hash")
-    size = build_index(settings).size
+    size = build_index(settings).embedded
+    assert size > 150
     db = d / "index" / "vectors" / "chroma.sqlite3"
     assert db.exists()
     if damage == "deleted":
@@ -242,7 +244,7 @@ def test_a_damaged_vector_store_is_rebuilt_at_open_not_served_empty(tmp_path, da
     assert "Traceback" not in done.stderr
     check = ("import sys; from pathlib import Path; from config.settings import Settings; "
              "from bot.factory import build_index; i = build_index(Settings(data_dir=Path(sys.argv[1]), "
-             "embedder='hash')); print(i.vectors.count(), i.size)")
+             "embedder='hash')); print(i.vectors.count(), i.embedded)")
     out = subprocess.run([sys.executable, "-c", check, str(d)], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert out.stdout.split() == [str(size), str(size)], out.stderr[-2000:]
@@ -294,3 +296,34 @@ def test_cli_corpus_add_updates_the_index_with_progress_lines(tmp_path):
     assert "[chỉ mục] nhúng vector:" in done.stderr and "Đã cập nhật chỉ mục" in done.stdout
     assert load_current(tmp_path)["hash"] != before
     assert load_current(tmp_path)["hash"] == make_store(Settings(data_dir=tmp_path)).content_hash()
+
+
+def test_answers_after_incremental_changes_equal_answers_after_a_full_rebuild(tmp_path):
+    import json
+
+    from bot.assistant import Assistant
+    from bot.knowledge import Knowledge
+
+    d = tmp_path / "data"
+    settings = Settings(data_dir=d, embedder="hash")
+    live: dict = {}
+    live["index"] = build_index(settings)
+    admin = CorpusAdmin(d, reload=lambda: live.update(index=build_index(settings)))
+    admin.add(_upload(admin, render(plan(), ".txt"), "ca-mau.txt"))
+    admin.remove(KIEN_GIANG)
+
+    def answers(index) -> list[dict]:
+        store = make_store(settings)
+        k = Knowledge(plans={doc.doc_id: doc.parsed for doc in store.documents()}, index=index, vocab=store.vocab)
+        a = Assistant(k)
+        out = []
+        for q in questions:
+            ans = a.answer(q).model_dump()
+            out.append({key: ans[key] for key in ("answer", "found", "sources")})
+        return out
+
+    lines = (ROOT / "benchmarks" / "heldout_qa.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(x)["question"] for x in lines if x.strip()] + QUERIES
+    incremental = answers(live["index"])
+    assert sum(a["found"] for a in incremental) > len(questions) // 2
+    assert incremental == answers(_full_rebuild(d, tmp_path))
