@@ -14,7 +14,7 @@ from pathlib import Path
 from corpus.document import Block, Document, Paragraph, Table
 from corpus.errors import LoaderError
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".csv", ".xlsx")  # .csv/.xlsx: FAQ tables only (corpus.faq)
 
 _SUP = re.compile(r"<sup>\s*\d+\s*</sup>")
 _TAGS = re.compile(r"</?(?:b|i|u|strong|em|sub|sup|br)\s*/?>", re.I)
@@ -118,6 +118,8 @@ def load_bytes(data: bytes, filename: str) -> Document:
         from corpus.pdf_loader import load_pdf
 
         return load_pdf(data, source=filename)
+    if ext in (".csv", ".xlsx"):
+        raise LoaderError(f"Tệp {ext} chỉ dùng cho hỏi đáp (cột câu hỏi, trả lời…), không phải kế hoạch.")
     raise LoaderError(
         f"Định dạng tệp '{ext or filename}' chưa được hỗ trợ. Chỉ nhận: {', '.join(SUPPORTED)}."
     )

@@ -1,0 +1,175 @@
+"""Answers from the admins' FAQs and guides ("hướng dẫn / hỏi đáp"): how a citizen does something.
+
+Routing (see ``Assistant.answer_query``): a "how do I / ở đâu / thế nào / dùng để làm gì" question that
+does not ask about a plan (who leads, when, how much, a plan's content) is tried here first; any
+other question that is not about a plan comes here only when the plans do not answer it. A plan
+question never does, so an FAQ can neither replace a plan's answer nor make an unanswerable plan
+question "found".
+
+Matching is by meaning with the machinery plan questions use: the parsed Query's topic units
+(abbreviations expanded, speller-corrected, unaccented or not), its synonym variants from
+``corpus/data/synonyms.json`` and the same IDF weights; the vector side of the index adds paraphrases.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from bot import compose
+from bot.answer import Answer, Source
+from bot.knowledge import Knowledge
+from bot.query import Query
+from bot.result import Result
+from corpus.faq import NATIONAL
+from corpus.records import FaqRecord, ParsedPlan
+from corpus.vocab import fold
+from retrieval.text import STOPWORDS, expand_abbreviations, word_set
+
+PLAN_ATTRIBUTES = {"lead", "coordinators", "budget", "timeline", "count", "legal", "corpus", "contact"}
+MIN_QUESTION_COVER = 0.6  # share of the question's topic (IDF-weighted) the FAQ's own question must cover
+MIN_REVERSE_COVER = 0.34  # share of the FAQ question's content words the citizen's question uses
+MIN_VECTOR = 0.86  # e5 cosine at which a paraphrase with less word overlap is accepted
+MAX_ANSWER = 1500
+
+
+def about_plan(q: Query) -> bool:
+    """Does the question ask about a plan (who/when/how much, an agency, a plan number, the plans' words)?"""
+    return bool(q.attribute in PLAN_ATTRIBUTES or q.agencies or q.plan_ref
+                or "plan_subject" in q.intents or "aggregate" in q.intents or "which_province" in q.intents)
+
+
+def is_how_to(q: Query) -> bool:
+    return "howto" in q.intents
+
+
+def in_scope(f: FaqRecord, provinces: list[str], k: Knowledge) -> bool:
+    """A national record applies everywhere; a province's applies to it under its old or its 2025 name."""
+    if f.scope == NATIONAL or not provinces:
+        return True
+    merged = k.vocab.merged_into
+    return any(f.scope == p or merged.get(f.scope) == p or merged.get(p) == f.scope for p in provinces)
+
+
+@dataclass
+class FaqMatch:
+    record: FaqRecord
+    doc: ParsedPlan
+    score: float
+    cover: float  # of the question's topic by the FAQ question
+    reverse: float  # of the FAQ question's words by the citizen's question
+    vector: float
+
+
+class FaqIndex:
+    """Word sets of every FAQ question and answer (folded, abbreviations expanded, synonym variants), once."""
+
+    def __init__(self, k: Knowledge) -> None:
+        self.k = k
+        variants = k.variants()
+        self.entries: list[tuple[FaqRecord, ParsedPlan, set[str], set[str], list[str]]] = []
+        for doc in k.faqs.values():
+            for f in doc.faqs:
+                q_words = self._words(f.question, variants)
+                a_words = self._words(f"{f.question} {f.answer}", variants)
+                content = [w for w in re.findall(r"[a-z0-9]+", fold(f.question)) if w not in STOPWORDS]
+                self.entries.append((f, doc, q_words, a_words, content))
+
+    def _words(self, text: str, variants: dict[str, set[str]]) -> set[str]:
+        words = word_set(fold(expand_abbreviations(text, self.k.vocab)))
+        return words | {v for w in list(words) if w in variants for v in variants[w]}
+
+    def match(self, q: Query) -> list[FaqMatch]:
+        """In-scope FAQ records for the question, best first (a province's own FAQ before a national one)."""
+        if not self.entries or not q.topic_terms:
+            return []
+        bm = self.k.index.bm25
+        unseen = math.log(1 + (bm.n + 0.5) / 0.5)
+        weights = {t: max((bm.idf.get(p, unseen) for p in t.split("_")), default=unseen) for t in q.topic_terms}
+        total = sum(weights.values()) or 1.0
+        vectors = self._vectors(q)
+        asked = set(re.findall(r"[a-z0-9]+", q.folded)) | {w for t in q.synonym_terms for w in t.split("_")}
+        out = []
+        for f, doc, q_words, a_words, content in self.entries:
+            if not in_scope(f, q.provinces, self.k):
+                continue
+            cover = sum(w * _hit(t, q_words, q.synonym_terms) for t, w in weights.items()) / total
+            a_cover = sum(w * _hit(t, a_words, q.synonym_terms) for t, w in weights.items()) / total
+            reverse = sum(1 for w in content if w in asked) / (len(content) or 1)
+            vec = vectors.get(f"{f.doc_id}:faq:{f.number - 1}", 0.0)
+            own = 0.05 if f.scope != NATIONAL and q.provinces else 0.0
+            score = 0.5 * cover + 0.15 * a_cover + 0.35 * reverse + 0.3 * max(0.0, vec - 0.8) + own
+            out.append(FaqMatch(f, doc, score, cover, reverse, vec))
+        out.sort(key=lambda m: -m.score)
+        return out
+
+    def _vectors(self, q: Query) -> dict[str, float]:
+        try:
+            hits = self.k.index.search(q.search_text or q.text, set(self.k.faqs), k=8, use_vectors=True)
+        except Exception:  # noqa: BLE001 - a vector store that cannot answer leaves the words to decide
+            return {}
+        return {h.unit.uid: h.vector for h in hits if h.unit.kind == "faq"}
+
+
+def _hit(term: str, words: set[str], synonyms: set[str]) -> float:
+    if term in words:
+        return 1.0
+    parts = term.split("_")
+    return 0.5 if len(parts) > 1 and all(p in words for p in parts) else 0.0
+
+
+def accepted(m: FaqMatch) -> bool:
+    """Is this record an answer, not merely on the same topic?"""
+    if m.cover >= MIN_QUESTION_COVER and m.reverse >= MIN_REVERSE_COVER:
+        return True
+    return m.vector >= MIN_VECTOR and m.cover >= 0.4 and m.reverse >= 0.25
+
+
+def faq_source(m: FaqMatch) -> Source:
+    p = m.doc.plan
+    scope = None if m.record.scope == NATIONAL else m.record.scope
+    year = int(m.record.updated[-4:]) if m.record.updated else p.year
+    return Source(document=p.label(), province=scope, year=year, section=f"Câu hỏi: {m.record.question}",
+                  quote=compose.short(m.record.answer, compose.MAX_QUOTE), score=round(m.score, 3))
+
+
+def compose_answer(m: FaqMatch, k: Knowledge) -> str:
+    """The admin's answer quoted, its links as plain text, one scope/merger line, then the citation."""
+    f, p = m.record, m.doc.plan
+    body = f.answer if len(f.answer) <= MAX_ANSWER else compose.short(f.answer, MAX_ANSWER)
+    lines = [f"Theo {p.doc_type.lower()} “{f.question}”:", body]
+    missing = [u for u in f.links if u not in body]
+    if missing:
+        lines.append("Liên kết: " + " ; ".join(missing))
+    if f.scope != NATIONAL:
+        new = k.vocab.merged_into.get(f.scope)
+        lines.append(f"Áp dụng tại tỉnh {f.scope}" + (f" (từ {k.vocab.merger_date} thuộc tỉnh {new}; nội dung soạn "
+                                                       "trước khi sáp nhập)." if new else "."))
+    date = f.updated or p.date
+    lines.append(f"Nguồn: {p.doc_type} “{p.title}”" + (f", cập nhật {date}" if date else "") + ".")
+    return "\n".join(lines)
+
+
+class FaqAnswerer:
+    """The FAQ side of the assistant: ``answer`` returns a found Result or None (let the plans or a refusal speak)."""
+
+    def __init__(self, k: Knowledge) -> None:
+        self.k = k
+        self.index = FaqIndex(k)
+
+    def answer(self, q: Query) -> Result | None:
+        matches = self.index.match(q)
+        if not matches or not accepted(matches[0]):
+            return None
+        best = matches[0]
+        return Result(Answer(answer=compose_answer(best, self.k), found=True, sources=[faq_source(best)]))
+
+
+def refusal_text(q: Query) -> str:
+    where = f" cho {', '.join('tỉnh ' + p for p in q.provinces)}" if q.provinces else ""
+    return (f"Xin lỗi, trong kho chưa có hướng dẫn hay hỏi đáp nào{where} trả lời câu hỏi này, nên tôi không trả lời "
+            "để tránh hướng dẫn sai. Cán bộ quản trị xem các câu hỏi chưa có câu trả lời để bổ sung hướng dẫn.")
+
+
+__all__ = ["FaqAnswerer", "about_plan", "is_how_to", "refusal_text"]
