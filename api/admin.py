@@ -365,7 +365,8 @@ async def _change(request: Request, op: str, doc_id: str | None, dry_run: bool, 
 def _label(view: dict[str, Any]) -> str:
     p = view["plan"]
     if p.get("kind") == "faq":
-        return f"{(p.get('doc_type') or 'hỏi đáp').lower()} “{p.get('title') or ''}” ({p.get('province') or 'toàn quốc'})"
+        scope = p.get("province") or "toàn quốc"
+        return f"{(p.get('doc_type') or 'hỏi đáp').lower()} “{p.get('title') or ''}” ({scope})"
     bits = [f"kế hoạch {p.get('number') or '(không số)'}"]
     if p.get("province"):
         bits.append(f"tỉnh {p['province']}")

@@ -80,10 +80,11 @@ class Assistant:
         return resolve(q, prev, (meta or {}).get("entity", ""))
 
     def answer_query(self, q: Query) -> Result:
-        """FAQ first for a "how do I" question that is not about a plan; plans otherwise, FAQ if they cannot."""
+        """FAQ first for a "how do I" question (or the FAQ's own question) that is not about a plan; plans
+        otherwise, then the FAQ if they cannot answer."""
         faq = self.faq if self.faq is not None and not about_plan(q) else None
-        if faq is not None and is_how_to(q):
-            first = faq.answer(q)
+        if faq is not None:
+            first = faq.answer(q, only_strong=not is_how_to(q))
             if first is not None:
                 return first
         res = self._answer_plans(q)

@@ -35,14 +35,13 @@ def _column(name: Any) -> str | None:
 
 def rows_to_items(rows: list[list[Any]], source: str) -> list[dict[str, Any]]:
     """Header row + data rows -> item dicts; the header is the first row naming a question and an answer column."""
-    for h, header in enumerate(rows[:10]):
-        cols = [_column(c) for c in header]
-        if "question" in cols and "answer" in cols:
-            break
-    else:
+    found = [(h, cols) for h, cols in ((h, [_column(c) for c in r]) for h, r in enumerate(rows[:10]))
+             if "question" in cols and "answer" in cols]
+    if not found:
         raise FaqFormatError(
             f"Tệp {source} thiếu dòng tiêu đề có cột “câu hỏi” (question) và “trả lời” (answer). Các cột khác: "
             "liên kết (link), phạm vi (province), ngày cập nhật (updated).")
+    h, cols = found[0]
     items = []
     for n, row in enumerate(rows[h + 1 : h + 1 + MAX_ROWS], start=h + 2):
         item: dict[str, Any] = {"line": n}
@@ -81,7 +80,7 @@ def parse_xlsx(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LoaderError(f"Không đọc được tệp Excel {Path(filename).name}: tệp bị hỏng hoặc không phải .xlsx.") from exc
+        raise LoaderError(f"Không đọc được tệp Excel {Path(filename).name}: tệp hỏng hoặc không phải .xlsx.") from exc
     try:
         ws = wb.worksheets[0]
         rows = [list(r) for _, r in zip(range(MAX_ROWS + 10), ws.iter_rows(values_only=True), strict=False)]

@@ -9,8 +9,8 @@ from corpus.store import StoredDocument
 
 def list_view(d: StoredDocument) -> dict[str, Any]:
     p = d.parsed.plan
-    return {"id": d.doc_id, "kind": p.kind, "title": p.title, "province": p.province, "year": p.year, "number": p.number,
-            "date": p.date, "signer": p.signer, "tasks": len(d.parsed.tasks),
+    return {"id": d.doc_id, "kind": p.kind, "title": p.title, "province": p.province, "year": p.year,
+            "number": p.number, "date": p.date, "signer": p.signer, "tasks": len(d.parsed.tasks),
             "duties": len(d.parsed.duties), "passages": len(d.parsed.passages),
             "activities": len(d.parsed.activities), "definitions": len(d.parsed.definitions),
             "legal_docs": len(d.parsed.legal_docs), "faqs": len(d.parsed.faqs)}

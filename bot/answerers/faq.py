@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from bot import compose
 from bot.answer import Answer, Source
 from bot.knowledge import Knowledge
+from bot.patterns import load_patterns
 from bot.query import Query
 from bot.result import Result
 from corpus.faq import NATIONAL
 from corpus.records import FaqRecord, ParsedPlan
 from corpus.vocab import fold
-from retrieval.text import STOPWORDS, expand_abbreviations, word_set
+from retrieval.text import STOPWORDS, expand_abbreviations
 
-PLAN_ATTRIBUTES = {"lead", "coordinators", "budget", "timeline", "count", "legal", "corpus", "contact"}
+PLAN_ATTRIBUTES = {"coordinators", "budget", "timeline", "count", "legal", "corpus", "contact"}
 MIN_QUESTION_COVER = 0.6  # share of the question's topic (IDF-weighted) the FAQ's own question must cover
-MIN_REVERSE_COVER = 0.34  # share of the FAQ question's content words the citizen's question uses
+MIN_REVERSE_COVER = 0.4  # share of the FAQ question's content words (IDF-weighted) the citizen's question uses
+STRONG_COVER, STRONG_REVERSE = 0.9, 0.75
 MIN_VECTOR = 0.86  # e5 cosine at which a paraphrase with less word overlap is accepted
 MAX_ANSWER = 1500
 
@@ -62,44 +64,77 @@ class FaqMatch:
     vector: float
 
 
+FORM_WORDS = frozenset("lam the sao duoc khong phai can muon toi minh em ban gi nao dau".split())
+
+
+class Bag:
+    """A text's content syllables (as written) and every syllable it matches: abbreviations expanded, synonyms added."""
+
+    def __init__(self, plain: str, expanded: str, variants: dict[str, set[str]], phrases: re.Pattern[str],
+                 drop: set[str] = frozenset()) -> None:
+        self.content = [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", phrases.sub(" ", plain)))
+                        if w not in STOPWORDS and w not in FORM_WORDS and w not in drop]
+        seq = re.findall(r"[a-z0-9]+", expanded)
+        units = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+        extra = {v for u in units if u in variants for v in variants[u]}
+        self.words = set(seq) | {p for v in extra for p in v.split("_")}
+
+
 class FaqIndex:
-    """Word sets of every FAQ question and answer (folded, abbreviations expanded, synonym variants), once."""
+    """Word bags of every FAQ question and answer (folded, abbreviations expanded, synonyms added), built once."""
 
     def __init__(self, k: Knowledge) -> None:
         self.k = k
-        variants = k.variants()
-        self.entries: list[tuple[FaqRecord, ParsedPlan, set[str], set[str], list[str]]] = []
+        self.variants = k.variants()
+        self.phrases = load_patterns().question_phrases
+        self.entries: list[tuple[FaqRecord, ParsedPlan, Bag, Bag]] = []
         for doc in k.faqs.values():
             for f in doc.faqs:
-                q_words = self._words(f.question, variants)
-                a_words = self._words(f"{f.question} {f.answer}", variants)
-                content = [w for w in re.findall(r"[a-z0-9]+", fold(f.question)) if w not in STOPWORDS]
-                self.entries.append((f, doc, q_words, a_words, content))
+                self.entries.append((f, doc, self._bag(f.question), self._bag(f"{f.question} {f.answer}")))
 
-    def _words(self, text: str, variants: dict[str, set[str]]) -> set[str]:
-        words = word_set(fold(expand_abbreviations(text, self.k.vocab)))
-        return words | {v for w in list(words) if w in variants for v in variants[w]}
+    def _bag(self, text: str) -> Bag:
+        return Bag(fold(text), fold(expand_abbreviations(text, self.k.vocab)), self.variants, self.phrases)
+
+    def _asked(self, q: Query) -> tuple[Bag, dict[str, set[str]]]:
+        """The question's bag without province names; each abbreviation used -> the words of its full form."""
+        drop = {w for p in q.provinces for w in fold(p).split()}
+        abbr = {a: set(re.findall(r"[a-z0-9]+", fold(self.k.vocab.abbreviations.get(a, "") or "")))
+                for a in self.k.vocab.abbreviations if fold(a) in q.abbreviations}
+        full = {fold(a).replace(" ", ""): words - STOPWORDS for a, words in abbr.items()}
+        bag = Bag(fold(q.text), q.folded, self.variants, self.phrases, drop | set(full))
+        return bag, full
 
     def match(self, q: Query) -> list[FaqMatch]:
         """In-scope FAQ records for the question, best first (a province's own FAQ before a national one)."""
-        if not self.entries or not q.topic_terms:
+        asked, abbreviations = self._asked(q)  # q.folded: abbreviations expanded, speller applied
+        if not self.entries or not (asked.content or abbreviations):
             return []
         bm = self.k.index.bm25
         unseen = math.log(1 + (bm.n + 0.5) / 0.5)
-        weights = {t: max((bm.idf.get(p, unseen) for p in t.split("_")), default=unseen) for t in q.topic_terms}
-        total = sum(weights.values()) or 1.0
+
+        def weight(words: list[str]) -> dict[str, float]:
+            return {w: bm.idf.get(w, unseen) for w in words}
+
+        qw = weight(asked.content)
+        aw = {a: max(weight(sorted(words)).values(), default=unseen) for a, words in abbreviations.items()}
+        total = (sum(qw.values()) + sum(aw.values())) or 1.0
+
+        def covered(bag: Bag) -> float:
+            got = sum(v for w, v in qw.items() if w in bag.words)
+            got += sum(v for a, v in aw.items() if a in bag.words or abbreviations[a] <= bag.words)
+            return got / total
+
         vectors = self._vectors(q)
-        asked = set(re.findall(r"[a-z0-9]+", q.folded)) | {w for t in q.synonym_terms for w in t.split("_")}
         out = []
-        for f, doc, q_words, a_words, content in self.entries:
+        for f, doc, qbag, abag in self.entries:
             if not in_scope(f, q.provinces, self.k):
                 continue
-            cover = sum(w * _hit(t, q_words, q.synonym_terms) for t, w in weights.items()) / total
-            a_cover = sum(w * _hit(t, a_words, q.synonym_terms) for t, w in weights.items()) / total
-            reverse = sum(1 for w in content if w in asked) / (len(content) or 1)
+            cover, a_cover = covered(qbag), covered(abag)
+            fw = weight(qbag.content)
+            reverse = sum(v for w, v in fw.items() if w in asked.words) / (sum(fw.values()) or 1.0)
             vec = vectors.get(f"{f.doc_id}:faq:{f.number - 1}", 0.0)
-            own = 0.05 if f.scope != NATIONAL and q.provinces else 0.0
-            score = 0.5 * cover + 0.15 * a_cover + 0.35 * reverse + 0.3 * max(0.0, vec - 0.8) + own
+            own = (0.05 if q.provinces else -0.05) if f.scope != NATIONAL else 0.0  # a province's own FAQ first
+            score = 0.45 * cover + 0.15 * a_cover + 0.4 * reverse + 0.3 * max(0.0, vec - 0.8) + own
             out.append(FaqMatch(f, doc, score, cover, reverse, vec))
         out.sort(key=lambda m: -m.score)
         return out
@@ -112,18 +147,16 @@ class FaqIndex:
         return {h.unit.uid: h.vector for h in hits if h.unit.kind == "faq"}
 
 
-def _hit(term: str, words: set[str], synonyms: set[str]) -> float:
-    if term in words:
-        return 1.0
-    parts = term.split("_")
-    return 0.5 if len(parts) > 1 and all(p in words for p in parts) else 0.0
-
-
 def accepted(m: FaqMatch) -> bool:
     """Is this record an answer, not merely on the same topic?"""
     if m.cover >= MIN_QUESTION_COVER and m.reverse >= MIN_REVERSE_COVER:
         return True
-    return m.vector >= MIN_VECTOR and m.cover >= 0.4 and m.reverse >= 0.25
+    return m.vector >= MIN_VECTOR and m.cover >= 0.45 and m.reverse >= 0.3
+
+
+def strong(m: FaqMatch) -> bool:
+    """The citizen asked (nearly) the FAQ's own question: it answers before the plans are searched."""
+    return m.cover >= STRONG_COVER and m.reverse >= STRONG_REVERSE
 
 
 def faq_source(m: FaqMatch) -> Source:
@@ -158,9 +191,9 @@ class FaqAnswerer:
         self.k = k
         self.index = FaqIndex(k)
 
-    def answer(self, q: Query) -> Result | None:
+    def answer(self, q: Query, only_strong: bool = False) -> Result | None:
         matches = self.index.match(q)
-        if not matches or not accepted(matches[0]):
+        if not matches or not accepted(matches[0]) or (only_strong and not strong(matches[0])):
             return None
         best = matches[0]
         return Result(Answer(answer=compose_answer(best, self.k), found=True, sources=[faq_source(best)]))
