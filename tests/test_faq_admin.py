@@ -133,3 +133,17 @@ def test_cli_corpus_add_previews_and_adds_an_faq(data_dir, tmp_path, monkeypatch
 def test_the_guides_folder_ships_in_the_wheel() -> None:
     text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
     assert '"corpus.guides" = ["*"]' in text and GUIDES_DIR.name == "guides"
+
+
+def test_widget_parts_carry_faq_links_as_plain_strings_and_a_miss_reaches_the_unanswered_report(client) -> None:
+    r = client.post("/v1/chat", params={"parts": "1"}, json={"message": "tra cuu tinh trang ho so da nop the nao"})
+    ans = r.json()
+    assert ans["found"] and "https://dichvucong.gov.vn" in ans["answer"]
+    flat = json.dumps(ans["parts"], ensure_ascii=False)
+    assert "https://dichvucong.gov.vn" in flat and "<a" not in flat and "href" not in flat
+    assert all(isinstance(p.get("text", ""), str) for p in ans["parts"])
+
+    miss = _ask(client, "Đăng ký kết hôn cần những giấy tờ gì?")
+    assert not miss["found"] and "chưa có hướng dẫn hay hỏi đáp" in miss["answer"]
+    report = client.get("/admin/unanswered", headers=AUTH).json()
+    assert any("kết hôn" in g["question"] for g in report["groups"])
