@@ -28,11 +28,13 @@ from corpus.records import FaqRecord, ParsedPlan
 from corpus.vocab import fold
 from retrieval.text import STOPWORDS, expand_abbreviations
 
-PLAN_ATTRIBUTES = {"coordinators", "budget", "timeline", "count", "legal", "corpus", "contact"}
+PLAN_ATTRIBUTES = {"coordinators", "budget", "timeline", "count", "legal", "corpus"}
 MIN_QUESTION_COVER = 0.6  # share of the question's topic (IDF-weighted) the FAQ's own question must cover
 MIN_REVERSE_COVER = 0.4  # share of the FAQ question's content words (IDF-weighted) the citizen's question uses
 STRONG_COVER, STRONG_REVERSE = 0.9, 0.75
-MIN_VECTOR = 0.86  # e5 cosine at which a paraphrase with less word overlap is accepted
+MIN_VECTOR = 0.89  # e5 cosine at which a paraphrase with less word overlap is accepted …
+MIN_VECTOR_MARGIN = 0.015  # … when no other FAQ question is about as near
+VECTOR_FLOOR = 0.82  # e5 cosines below this say nothing (unrelated Vietnamese sentences score about 0.8)
 MAX_ANSWER = 1500
 
 
@@ -104,7 +106,7 @@ class FaqIndex:
         bag = Bag(fold(q.text), q.folded, self.variants, self.phrases, drop | set(full))
         return bag, full
 
-    def match(self, q: Query) -> list[FaqMatch]:
+    def match(self, q: Query, use_vectors: bool = True) -> list[FaqMatch]:
         """In-scope FAQ records for the question, best first (a province's own FAQ before a national one)."""
         asked, abbreviations = self._asked(q)  # q.folded: abbreviations expanded, speller applied
         if not self.entries or not (asked.content or abbreviations):
@@ -124,7 +126,7 @@ class FaqIndex:
             got += sum(v for a, v in aw.items() if a in bag.words or abbreviations[a] <= bag.words)
             return got / total
 
-        vectors = self._vectors(q)
+        vectors = self._vectors(q) if use_vectors else {}
         out = []
         for f, doc, qbag, abag in self.entries:
             if not in_scope(f, q.provinces, self.k):
@@ -134,7 +136,8 @@ class FaqIndex:
             reverse = sum(v for w, v in fw.items() if w in asked.words) / (sum(fw.values()) or 1.0)
             vec = vectors.get(f"{f.doc_id}:faq:{f.number - 1}", 0.0)
             own = (0.05 if q.provinces else -0.05) if f.scope != NATIONAL else 0.0  # a province's own FAQ first
-            score = 0.45 * cover + 0.15 * a_cover + 0.4 * reverse + 0.3 * max(0.0, vec - 0.8) + own
+            near = min(1.0, max(0.0, (vec - VECTOR_FLOOR) / (1.0 - VECTOR_FLOOR)))
+            score = 0.35 * cover + 0.1 * a_cover + 0.3 * reverse + 0.25 * near + own
             out.append(FaqMatch(f, doc, score, cover, reverse, vec))
         out.sort(key=lambda m: -m.score)
         return out
@@ -148,10 +151,20 @@ class FaqIndex:
 
 
 def accepted(m: FaqMatch) -> bool:
-    """Is this record an answer, not merely on the same topic?"""
-    if m.cover >= MIN_QUESTION_COVER and m.reverse >= MIN_REVERSE_COVER:
-        return True
-    return m.vector >= MIN_VECTOR and m.cover >= 0.45 and m.reverse >= 0.3
+    """Is this record an answer by its words, not merely on the same topic?"""
+    return m.cover >= MIN_QUESTION_COVER and m.reverse >= MIN_REVERSE_COVER
+
+
+def by_meaning(matches: list[FaqMatch]) -> FaqMatch | None:
+    """The FAQ question clearly nearest in meaning (vectors), when the words overlap at least partly."""
+    near = sorted(matches, key=lambda m: -m.vector)
+    if not near:
+        return None
+    best, second = near[0], (near[1].vector if len(near) > 1 else 0.0)
+    if best.vector >= MIN_VECTOR and best.vector - second >= MIN_VECTOR_MARGIN and best.cover >= 0.3 \
+            and best.reverse >= 0.3:
+        return best
+    return None
 
 
 def strong(m: FaqMatch) -> bool:
@@ -192,10 +205,19 @@ class FaqAnswerer:
         self.index = FaqIndex(k)
 
     def answer(self, q: Query, only_strong: bool = False) -> Result | None:
-        matches = self.index.match(q)
-        if not matches or not accepted(matches[0]) or (only_strong and not strong(matches[0])):
+        """The FAQ answer, or None. Words first (no vector query when they settle it), then meaning."""
+        matches = self.index.match(q, use_vectors=False)
+        if only_strong:
+            if not matches or not (accepted(matches[0]) and strong(matches[0])):
+                return None
+            best: FaqMatch | None = matches[0]
+        elif matches and accepted(matches[0]):
+            best = matches[0]
+        else:
+            matches = self.index.match(q, use_vectors=True)
+            best = matches[0] if matches and accepted(matches[0]) else by_meaning(matches)
+        if best is None:
             return None
-        best = matches[0]
         return Result(Answer(answer=compose_answer(best, self.k), found=True, sources=[faq_source(best)]))
 
 
