@@ -35,7 +35,8 @@ def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=1))
         return 0
-    rows = [[i["id"], i["province"] or "?", i["year"] or "?", i["number"] or "—", i["date"] or "—",
+    rows = [[i["id"], i["province"] or ("toàn quốc" if i["kind"] == "faq" else "?"), i["year"] or "?",
+             i["number"] or ("hỏi đáp" if i["kind"] == "faq" else "—"), i["date"] or "—",
              i["signer"] or "—", i["tasks"], i["duties"], i["passages"]] for i in items]
     _print_table(rows, ["id", "tỉnh", "năm", "số hiệu", "ngày", "người ký", "nhiệm vụ", "trách nhiệm", "đoạn"])
     return 0

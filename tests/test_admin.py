@@ -34,7 +34,7 @@ from api.app import create_app
 from api.cli import main as cli_main
 from api.settings import Settings
 from bot.factory import build_assistant, build_index, make_chroma_factory
-from corpus.store import BUNDLED_DIR, CorpusStore
+from corpus.store import BUNDLED_DIR, GUIDES_DIR, CorpusStore
 from corpus.vocab import load_vocabulary
 from retrieval.embedders import HashEmbedder
 from retrieval.index import load_current, open_index
@@ -52,7 +52,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 WHO = "token:" + hashlib.sha256(TOKEN.encode()).hexdigest()[:8]
 VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
 HA_TINH = "002_525e336b753c34f2"
-BUNDLED_IDS = sorted(p.stem for p in BUNDLED_DIR.iterdir() if p.suffix == ".txt")
+BUNDLED_IDS = sorted([p.stem for p in BUNDLED_DIR.iterdir() if p.suffix == ".txt"]
+                     + [p.stem for p in GUIDES_DIR.iterdir() if p.is_file()])  # the plans and the example FAQ
 
 Q_LEAD = "Ở Cà Mau, cơ quan nào chủ trì Hội thi tuyên truyền viên cải cách hành chính giỏi?"
 Q_BUDGET = "Kinh phí tổ chức Hội thi tuyên truyền viên cải cách hành chính giỏi của tỉnh Cà Mau là bao nhiêu?"

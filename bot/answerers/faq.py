@@ -1,14 +1,17 @@
 """Answers from the admins' FAQs and guides ("hướng dẫn / hỏi đáp"): how a citizen does something.
 
-Routing (see ``Assistant.answer_query``): a "how do I / ở đâu / thế nào / dùng để làm gì" question that
-does not ask about a plan (who leads, when, how much, a plan's content) is tried here first; any
-other question that is not about a plan comes here only when the plans do not answer it. A plan
-question never does, so an FAQ can neither replace a plan's answer nor make an unanswerable plan
+Routing (see ``Assistant.answer_query``): a "how do I / ở đâu / thế nào / dùng để làm gì / được không"
+question that does not ask about a plan (who leads with whom, when, how much, an agency, a plan's number
+or its tasks and contests) is tried here first, and so is a question that is nearly an FAQ's own
+question; any other question that is not about a plan comes here only when the plans do not answer it.
+A plan question never does, so an FAQ can neither replace a plan's answer nor make an unanswerable plan
 question "found".
 
-Matching is by meaning with the machinery plan questions use: the parsed Query's topic units
-(abbreviations expanded, speller-corrected, unaccented or not), its synonym variants from
-``corpus/data/synonyms.json`` and the same IDF weights; the vector side of the index adds paraphrases.
+Matching reuses the query machinery: the parsed Query's folded text (abbreviations expanded from
+``corpus/data/abbreviations.json``, the corpus speller applied, diacritics folded), the synonym variants
+of ``corpus/data/synonyms.json`` (``Knowledge.variants``) and the index's IDF weights, compared both
+ways (the question's words in the FAQ question, the FAQ question's words in the question); when the
+words do not settle it, the vector side of the index finds the FAQ question nearest in meaning.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ class Bag:
         self.content = [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", phrases.sub(" ", plain)))
                         if w not in STOPWORDS and w not in FORM_WORDS and w not in drop]
         seq = re.findall(r"[a-z0-9]+", expanded)
-        units = set(seq) | {f"{a}_{b}" for a, b in zip(seq, seq[1:], strict=False)}
+        units = set(seq) | {"_".join(seq[i:i + n]) for n in (2, 3) for i in range(len(seq) - n + 1)}
         extra = {v for u in units if u in variants for v in variants[u]}
         self.words = set(seq) | {p for v in extra for p in v.split("_")}
 
