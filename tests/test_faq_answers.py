@@ -122,3 +122,11 @@ def test_channels_render_faq_links_as_text_telegram_escaped_zalo_plain(a) -> Non
     assert "https://dichvucong.gov.vn/p/home/dvc-thanh-toan.html" in tg
     zalo = "\n".join(zalo_messages(ans))
     assert "<b>hồ sơ</b>" in zalo and "https://dichvucong.gov.vn/p/home/dvc-thanh-toan.html" in zalo
+
+
+def test_a_how_to_question_goes_to_the_faq_even_where_the_plans_mention_the_service(both) -> None:
+    with_faq, without = both
+    q = "Ở Hà Tĩnh, nộp hồ sơ thủ tục hành chính trực tuyến ở đâu?"
+    plan_only = without.answer(q)
+    assert plan_only.found and plan_only.sources[0].province == "Hà Tĩnh"  # a quote about publicising the service
+    _faq(with_faq.answer(q), SUBMIT)
