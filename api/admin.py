@@ -63,7 +63,7 @@ log = logging.getLogger("cchc.admin")
 PAGE = Path(__file__).parent / "static" / "admin.html"
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small text fields
 MAX_FIELD = 200  # bytes of a text field (province, year)
-FIELDS = ("province", "year")
+FIELDS = ("province", "year", "kind")
 
 router = APIRouter(prefix="/admin", tags=["quản trị"])
 
@@ -317,7 +317,10 @@ _MULTIPART_DOC = {"requestBody": {"required": True, "content": {"multipart/form-
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary", "description": "Tệp kế hoạch .docx/.pdf/.txt/.md"},
                    "province": {"type": "string", "description": "Tỉnh (nếu muốn ghi đè giá trị tự nhận dạng)"},
-                   "year": {"type": "integer", "description": "Năm của kế hoạch (nếu muốn ghi đè)"}}}}}}}
+                   "year": {"type": "integer", "description": "Năm của kế hoạch (nếu muốn ghi đè)"},
+                   "kind": {"type": "string", "enum": ["plan", "faq"],
+                            "description": "Loại văn bản: plan (kế hoạch) hoặc faq (hướng dẫn / hỏi đáp .md, .docx, "
+                                           ".csv, .xlsx); mặc định tự nhận dạng"}}}}}}}
 
 
 async def _change(request: Request, op: str, doc_id: str | None, dry_run: bool, who: str) -> JSONResponse:
@@ -330,21 +333,25 @@ async def _change(request: Request, op: str, doc_id: str | None, dry_run: bool, 
         return JSONResponse({"ok": False, "error": "disconnected", "detail": "Kết nối bị ngắt khi đang tải lên."},
                             status_code=400)
     province, year = fields.get("province") or None, fields.get("year") or None
+    kind = fields.get("kind") or None
     try:
         if op == "add":
             view = await anyio.to_thread.run_sync(
-                lambda: svc.add(upload, province, year, who=who, dry_run=dry_run))
+                lambda: svc.add(upload, province, year, who=who, dry_run=dry_run, kind=kind))
         else:
             assert doc_id is not None
             view = await anyio.to_thread.run_sync(
-                lambda: svc.replace(doc_id, upload, province, year, who=who, dry_run=dry_run))
+                lambda: svc.replace(doc_id, upload, province, year, who=who, dry_run=dry_run, kind=kind))
     except CorpusError as exc:
         return _error(exc)
     finally:
         upload.discard()
     new_id = view["document"]["id"]
     label = _label(view)
-    if dry_run:
+    if dry_run and view["plan"].get("kind") == "faq":
+        message = (f"Bản xem trước (chưa lưu): {label}, {view['counts']['faqs']} câu hỏi – trả lời, "
+                   f"{len(view['warnings'])} cảnh báo. Kiểm tra rồi xác nhận để đưa vào sử dụng.")
+    elif dry_run:
         message = (f"Bản xem trước (chưa lưu): {label}, {view['counts']['tasks']} nhiệm vụ, "
                    f"{view['counts']['duties']} trách nhiệm, {len(view['warnings'])} cảnh báo. "
                    "Kiểm tra rồi xác nhận để đưa vào sử dụng.")
@@ -358,6 +365,9 @@ async def _change(request: Request, op: str, doc_id: str | None, dry_run: bool, 
 
 def _label(view: dict[str, Any]) -> str:
     p = view["plan"]
+    if p.get("kind") == "faq":
+        scope = p.get("province") or "toàn quốc"
+        return f"{(p.get('doc_type') or 'hỏi đáp').lower()} “{p.get('title') or ''}” ({scope})"
     bits = [f"kế hoạch {p.get('number') or '(không số)'}"]
     if p.get("province"):
         bits.append(f"tỉnh {p['province']}")

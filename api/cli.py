@@ -39,7 +39,8 @@ def cmd_corpus_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(items, ensure_ascii=False, indent=1))
         return 0
-    rows = [[i["id"], i["province"] or "?", i["year"] or "?", i["number"] or "—", i["date"] or "—",
+    rows = [[i["id"], i["province"] or ("toàn quốc" if i["kind"] == "faq" else "?"), i["year"] or "?",
+             i["number"] or ("hỏi đáp" if i["kind"] == "faq" else "—"), i["date"] or "—",
              i["signer"] or "—", i["tasks"], i["duties"], i["passages"]] for i in items]
     _print_table(rows, ["id", "tỉnh", "năm", "số hiệu", "ngày", "người ký", "nhiệm vụ", "trách nhiệm", "đoạn"])
     return 0
@@ -131,9 +132,10 @@ def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         upload = admin.receive_file(path)
         if args.replace:
-            view = admin.replace(args.replace, upload, args.province, args.year, who="cli", dry_run=args.dry_run)
+            view = admin.replace(args.replace, upload, args.province, args.year, who="cli", dry_run=args.dry_run,
+                                 kind=args.kind)
         else:
-            view = admin.add(upload, args.province, args.year, who="cli", dry_run=args.dry_run)
+            view = admin.add(upload, args.province, args.year, who="cli", dry_run=args.dry_run, kind=args.kind)
     except CorpusError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 1
@@ -144,8 +146,12 @@ def cmd_corpus_add(args: argparse.Namespace, settings: Settings) -> int:
     verb = "Xem trước (chưa lưu)" if args.dry_run else ("Đã thay thế" if args.replace else "Đã thêm")
     print(f"{verb}: {view['document']['id']} — {p.get('doc_type')} {p.get('number') or '(không số)'}, "
           f"{p.get('province')} {p.get('year')}")
-    print(f"{c['tasks']} nhiệm vụ, {c['duties']} trách nhiệm ({c['agency_blocks']} khối cơ quan), "
-          f"{c['passages']} đoạn.")
+    if p.get("kind") == "faq":
+        print(f"{c['faqs']} câu hỏi – trả lời: " + "; ".join(f["question"] for f in view["faqs"][:5])
+              + ("; …" if len(view["faqs"]) > 5 else ""))
+    else:
+        print(f"{c['tasks']} nhiệm vụ, {c['duties']} trách nhiệm ({c['agency_blocks']} khối cơ quan), "
+              f"{c['passages']} đoạn.")
     for w in view["warnings"]:
         print(f"Cảnh báo: {w}")
     if not args.dry_run:
@@ -353,9 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("doc_id")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_corpus_show)
-    add = csub.add_parser("add", help="thêm một kế hoạch (.docx, .pdf, .txt, .md)")
+    add = csub.add_parser("add", help="thêm một kế hoạch (.docx, .pdf, .txt, .md) hoặc hỏi đáp (.md, .docx, .csv, "
+                                      ".xlsx)")
     add.add_argument("file")
-    add.add_argument("--province", help="tỉnh (nếu muốn ghi đè giá trị tự nhận dạng)")
+    add.add_argument("--kind", choices=["plan", "faq"],
+                     help="loại văn bản: plan (kế hoạch) hoặc faq (hướng dẫn / hỏi đáp); mặc định tự nhận dạng")
+    add.add_argument("--province", help="tỉnh (nếu muốn ghi đè giá trị tự nhận dạng; hỏi đáp: tỉnh hoặc "
+                                        "“toàn quốc”)")
     add.add_argument("--year", type=int, help="năm của kế hoạch (nếu muốn ghi đè)")
     add.add_argument("--replace", metavar="ID", help="thay thế kế hoạch có mã ID bằng tệp này")
     add.add_argument("--dry-run", action="store_true", help="chỉ phân tích và hiển thị, không lưu")

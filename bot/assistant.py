@@ -14,6 +14,8 @@ from dataclasses import replace
 from bot.answer import Answer
 from bot.answerers import EXAMPLES, HELP, Answerer, Ctx, default_answerers
 from bot.answerers.base import off_topic_text
+from bot.answerers.faq import FaqAnswerer, about_plan, is_how_to
+from bot.answerers.faq import refusal_text as faq_refusal
 from bot.dialogue import resolve, standalone_text
 from bot.knowledge import Knowledge
 from bot.query import Query, parse_query
@@ -34,6 +36,7 @@ class Assistant:
         self.answerers = answerers or default_answerers()
         self.ranker = ranker or Ranker(knowledge)
         self._speller = knowledge.speller()
+        self.faq = FaqAnswerer(knowledge) if knowledge.faqs else None
         knowledge.warm()
 
     # ---- public -------------------------------------------------------------------------
@@ -77,6 +80,21 @@ class Assistant:
         return resolve(q, prev, (meta or {}).get("entity", ""))
 
     def answer_query(self, q: Query) -> Result:
+        """FAQ first for a "how do I" question (or the FAQ's own question) that is not about a plan; plans
+        otherwise, then the FAQ if they cannot answer."""
+        faq = self.faq if self.faq is not None and not about_plan(q) else None
+        if faq is not None:
+            first = faq.answer(q, only_strong=not is_how_to(q))
+            if first is not None:
+                return first
+        res = self._answer_plans(q)
+        if res.answer.found or faq is None:
+            return res
+        if is_how_to(q):  # no guide answers it and no plan does: say so in the citizen's terms
+            return refuse(faq_refusal(q))
+        return faq.answer(q) or res
+
+    def _answer_plans(self, q: Query) -> Result:
         res = self._answer_in_scope(q)
         if not res.answer.found and "provinces" in q.inherited and not q.refers_back:
             # the province came from the conversation, not the message: look beyond it before refusing

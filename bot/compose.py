@@ -9,7 +9,7 @@ import re
 
 from corpus.legal import issuers
 from corpus.money import vnd
-from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, FaqRecord, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold
 
 MAX_QUOTE = 320
@@ -219,7 +219,7 @@ def short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
-def section_of(record: Plan | Task | Duty | Passage | Activity | Definition | LegalDoc) -> str:
+def section_of(record: Plan | Task | Duty | Passage | Activity | Definition | LegalDoc | FaqRecord) -> str:
     if isinstance(record, Plan):
         return "Phần mở đầu"
     return record.where or "Phần mở đầu"
@@ -275,8 +275,10 @@ def legal_doc_text(d: LegalDoc) -> str:
     return short(d.text, 240)
 
 
-def record_text(r: Plan | Task | Duty | Passage | Activity | Definition | LegalDoc) -> str:
+def record_text(r: Plan | Task | Duty | Passage | Activity | Definition | LegalDoc | FaqRecord) -> str:
     """The whole record as text, for an LLM composer to read."""
+    if isinstance(r, FaqRecord):
+        return f"{r.question}\n{r.answer}"[:1500]
     if isinstance(r, Task):
         return task_text(r, set())
     if isinstance(r, Duty):

@@ -9,16 +9,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, FaqRecord, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold, nfc
 from retrieval.index import HybridIndex
 from retrieval.text import word_set
 from retrieval.units import Unit
 
-Record = Plan | Task | Duty | Passage | Activity | Definition | LegalDoc
+Record = Plan | Task | Duty | Passage | Activity | Definition | LegalDoc | FaqRecord
 WORDS_CACHE = 8192  # units whose folded words are kept (~8 KB each: all of them cost ~550 MB at 1,000 plans)
 KINDS = {"task": "tasks", "duty": "duties", "passage": "passages", "activity": "activities",
-         "definition": "definitions", "legal": "legal_docs"}
+         "definition": "definitions", "legal": "legal_docs", "faq": "faqs"}
 
 
 @dataclass
@@ -27,6 +27,8 @@ class Knowledge:
     index: HybridIndex
     vocab: Vocabulary
     agency_lexicon: dict[str, str] = field(default_factory=dict)
+    # FAQ/guide documents (plan.kind == "faq"), moved out of ``plans`` at construction: plan answerers never see them
+    faqs: dict[str, ParsedPlan] = field(default_factory=dict)
 
     _words: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
     _plan_text: dict[str, str] = field(default_factory=dict)
@@ -36,6 +38,9 @@ class Knowledge:
     _variants: dict[str, set[str]] | None = None
 
     def __post_init__(self) -> None:
+        self.faqs = {**self.faqs, **{d: p for d, p in self.plans.items() if p.plan.kind == "faq"}}
+        if self.faqs:
+            self.plans = {d: p for d, p in self.plans.items() if d not in self.faqs}
         if not self.agency_lexicon:
             self.agency_lexicon = build_agency_lexicon(self.plans.values(), self.vocab)
         for spelling, key in self.agency_lexicon.items():
@@ -140,7 +145,7 @@ class Knowledge:
         return cached
 
     def record(self, unit: Unit) -> Record:
-        p = self.plans[unit.doc_id]
+        p = self.plans[unit.doc_id] if unit.kind != "faq" else self.faqs[unit.doc_id]
         if unit.kind == "plan":
             return p.plan
         return getattr(p, KINDS[unit.kind])[unit.idx]

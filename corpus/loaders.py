@@ -14,7 +14,7 @@ from corpus.document import Block, Document, Paragraph, Table
 from corpus.errors import LoaderError
 from corpus.inline import clean_inline
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED = (".txt", ".md", ".docx", ".pdf", ".csv", ".xlsx")  # .csv/.xlsx: FAQ tables only (corpus.faq)
 
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM); anything else is refused rather than guessed."""
@@ -100,6 +100,8 @@ def load_bytes(data: bytes, filename: str) -> Document:
         from corpus.pdf_loader import load_pdf
 
         return load_pdf(data, source=filename)
+    if ext in (".csv", ".xlsx"):
+        raise LoaderError(f"Tệp {ext} chỉ dùng cho hỏi đáp (cột câu hỏi, trả lời…), không phải kế hoạch.")
     raise LoaderError(
         f"Định dạng tệp '{ext or filename}' chưa được hỗ trợ. Chỉ nhận: {', '.join(SUPPORTED)}."
     )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 class Plan(BaseModel):
     doc_id: str
+    kind: str = "plan"  # "plan" | "faq" (a "hướng dẫn / hỏi đáp" document, see corpus.faq)
     province: str | None = None
     year: int | None = None
     number: str | None = None
@@ -28,6 +29,8 @@ class Plan(BaseModel):
 
     def label(self) -> str:
         """How an answer names the plan: 'Kế hoạch 101/KH-UBND ngày 02/4/2024'."""
+        if self.kind == "faq":
+            return f"{self.doc_type}: {self.title or self.doc_id}" + (f" (cập nhật {self.date})" if self.date else "")
         parts = [self.doc_type]
         if self.number:
             parts.append(self.number)
@@ -129,6 +132,27 @@ class LegalDoc(BaseModel):
     line: int = 0
 
 
+class FaqRecord(BaseModel):
+    """One question and the admin's answer (or one section of a short guide), from an FAQ document.
+
+    ``scope`` is "toàn quốc" or a province name; ``updated`` is the date the answer was last checked
+    (dd/mm/yyyy); ``links`` are the URLs the answer gives, shown to citizens as plain text.
+    """
+
+    doc_id: str
+    question: str
+    answer: str
+    links: list[str] = Field(default_factory=list)
+    scope: str = "toàn quốc"
+    updated: str = ""
+    number: int = 0  # 1-based position in the document
+    line: int = 0
+
+    @property
+    def where(self) -> str:
+        return f"câu {self.number}: {self.question}" if self.number else self.question
+
+
 class ParsedPlan(BaseModel):
     plan: Plan
     tasks: list[Task] = Field(default_factory=list)
@@ -137,5 +161,6 @@ class ParsedPlan(BaseModel):
     activities: list[Activity] = Field(default_factory=list)
     definitions: list[Definition] = Field(default_factory=list)
     legal_docs: list[LegalDoc] = Field(default_factory=list)
+    faqs: list[FaqRecord] = Field(default_factory=list)  # only in FAQ documents (plan.kind == "faq")
     agency_blocks: int = 0
     warnings: list[str] = Field(default_factory=list)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.loaders import SUPPORTED
-from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Task
+from corpus.records import Activity, Definition, Duty, FaqRecord, LegalDoc, ParsedPlan, Passage, Task
 from corpus.vocab import Vocabulary, fold, load_vocabulary
 from library.admin_views import admin_list_view, admin_show_view, archived_files, withdrawn_view
 from library.audit import AUDIT_LOG, append_audit, now_utc, read_audit, token_fingerprint
@@ -158,10 +158,11 @@ class CorpusAdmin:
 
     # -- changing
     def add(self, upload: Upload, province: str | None = None, year: int | str | None = None, *,
-            who: str = "cli", dry_run: bool = False) -> dict[str, Any]:
-        """Validate and store a new plan; returns its show view (with ``dry_run`` nothing is stored)."""
+            who: str = "cli", dry_run: bool = False, kind: str | None = None) -> dict[str, Any]:
+        """Validate and store a new plan (or FAQ/guide, ``kind="faq"`` or detected); returns its show view
+        (with ``dry_run`` nothing is stored)."""
         try:
-            overrides = normalise_overrides(province, year, self.vocab)
+            overrides = normalise_overrides(province, year, self.vocab, kind)
             if dry_run:
                 return self._preview(upload, overrides, None, self.store())
             with self._locked():
@@ -181,10 +182,10 @@ class CorpusAdmin:
             upload.discard()
 
     def replace(self, doc_id: str, upload: Upload, province: str | None = None, year: int | str | None = None, *,
-                who: str = "cli", dry_run: bool = False) -> dict[str, Any]:
+                who: str = "cli", dry_run: bool = False, kind: str | None = None) -> dict[str, Any]:
         """Put a new version of a live plan (bundled or uploaded) in place under the same id."""
         try:
-            overrides = normalise_overrides(province, year, self.vocab)
+            overrides = normalise_overrides(province, year, self.vocab, kind)
             if dry_run:
                 return self._replace_preview(doc_id, upload, overrides, self.store())[0]
             with self._locked():
@@ -323,9 +324,13 @@ class CorpusAdmin:
     def _similar(self, parsed: ParsedPlan, doc_id: str) -> list[str]:
         """Warnings about live plans this one may duplicate or contradict (same province and number/year)."""
         p = parsed.plan
-        out = []
+        out: list[str] = []
+        if p.kind == "faq":  # an FAQ never duplicates a plan; several FAQs per province are normal
+            return out
         for d in (self.live or self.store()).documents():
             q = d.parsed.plan
+            if q.kind == "faq":
+                continue
             if d.doc_id == doc_id:
                 if q.province and p.province and q.province != p.province:
                     out.append(f"Phiên bản mới thuộc tỉnh {p.province}, còn bản đang dùng thuộc tỉnh {q.province}.")
@@ -350,6 +355,8 @@ class CorpusAdmin:
     def _new_id(self, parsed: ParsedPlan, sha: str, store: CorpusStore) -> str:
         p = parsed.plan
         stem = "-".join(x for x in (_slug(p.province or ""), str(p.year or "")) if x) or "ke-hoach"
+        if p.kind == "faq":
+            stem = "-".join(x for x in ("hoi-dap", _slug(p.province or "toan quoc")) if x)
         taken = {e.doc_id for e in store.entries()} | set(store.withdrawn())
         if self.uploads.is_dir():
             taken |= {f.name.split(".", 1)[0] for f in self.uploads.iterdir()}
@@ -379,7 +386,8 @@ class CorpusAdmin:
 def _set_doc_id(parsed: ParsedPlan, doc_id: str) -> None:
     """Records were parsed under a provisional id; give them the id they will be stored under."""
     parsed.plan.doc_id = doc_id
-    records: list[Task | Duty | Passage | Activity | Definition | LegalDoc] = [
-        *parsed.tasks, *parsed.duties, *parsed.passages, *parsed.activities, *parsed.definitions, *parsed.legal_docs]
+    records: list[Task | Duty | Passage | Activity | Definition | LegalDoc | FaqRecord] = [
+        *parsed.tasks, *parsed.duties, *parsed.passages, *parsed.activities, *parsed.definitions, *parsed.legal_docs,
+        *parsed.faqs]
     for rec in records:
         rec.doc_id = doc_id

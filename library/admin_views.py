@@ -30,7 +30,7 @@ def admin_show_view(d: StoredDocument) -> dict[str, Any]:
     given = d.meta.get("overrides") or {}
     view["warnings"] = [w for w in view["warnings"] if w not in {_OVERRIDDEN[k] for k in given if k in _OVERRIDDEN}]
     counts = {"tasks": len(r.tasks), "duties": len(r.duties), "passages": len(r.passages),
-              "agency_blocks": r.agency_blocks, "agencies": len({x.agency for x in r.duties}),
+              "agency_blocks": r.agency_blocks, "agencies": len({x.agency for x in r.duties}), "faqs": len(r.faqs),
               "warnings": len(view["warnings"])}
     return {"document": _document_info(d), "counts": counts} | view
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corpus.faq import is_faq, parse_faq
 from corpus.loaders import SUPPORTED, load_bytes
 from corpus.parser import parse_document
 from corpus.records import ParsedPlan
@@ -35,6 +36,7 @@ from library.journal import JOURNAL, recover_interrupted
 from library.sidecars import read_json
 
 BUNDLED_DIR = DATA_DIR.parent / "plans"  # the plans shipped with the code (corpus/plans)
+GUIDES_DIR = DATA_DIR.parent / "guides"  # bundled FAQs and guides (corpus.faq), read with the bundled plans
 MANIFEST = DATA_DIR / "manifest.json"
 META_SUFFIX = ".meta.json"
 TOMBSTONE_SUFFIX = ".withdrawn.json"
@@ -97,8 +99,10 @@ def parse_file(path: Path, doc_id: str, vocab: Vocabulary, overrides: dict | Non
     key = _parse_key(sha, doc_id, path.suffix, overrides) if cache_dir is not None else ""
     parsed = _cached(cache_dir, key) if cache_dir is not None else None
     if parsed is None:
-        doc = load_bytes(data, path.name)
-        parsed = parse_document(doc, doc_id, vocab, overrides)
+        if is_faq(data, path.name, overrides):
+            parsed = parse_faq(data, path.name, doc_id, vocab, overrides)
+        else:
+            parsed = parse_document(load_bytes(data, path.name), doc_id, vocab, overrides)
         if cache_dir is not None:
             _remember(cache_dir, key, parsed)
     return StoredDocument(doc_id=doc_id, path=path, sha256=sha, parsed=parsed)
@@ -151,9 +155,11 @@ class CorpusStore:
 
     def __init__(self, dirs: list[Path] | None = None, vocab: Vocabulary | None = None,
                  manifest: Path = MANIFEST, cache_dir: Path | None = None,
-                 on_parse: Callable[[int, int], None] | None = None) -> None:
+                 on_parse: Callable[[int, int], None] | None = None, guides: list[Path] | None = None) -> None:
         self.vocab = vocab or load_vocabulary()
         self.dirs = dirs or [BUNDLED_DIR]
+        # bundled FAQs/guides are read as part of the bundled folder (default: corpus/guides beside corpus/plans)
+        self.guides = guides if guides is not None else ([GUIDES_DIR] if self.dirs[0] == BUNDLED_DIR else [])
         self.manifest = manifest
         self.cache_dir = cache_dir  # parsed plans by content hash (``<data>/cache/parsed``)
         self.on_parse = on_parse  # (done, total) as plans are read: progress for big corpora
@@ -169,7 +175,10 @@ class CorpusStore:
                 _recover(d)
                 for stone in d.glob("*" + TOMBSTONE_SUFFIX):
                     found.pop(stone.name[: -len(TOMBSTONE_SUFFIX)], None)
-            for path in sorted(d.iterdir()):
+            paths = sorted(d.iterdir())
+            if i == 0:
+                paths += [p for g in self.guides if g.is_dir() for p in sorted(g.iterdir())]
+            for path in paths:
                 if path.name.startswith(".") or path.suffix.lower() not in SUPPORTED or not path.is_file():
                     continue
                 doc_id = path.stem

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from corpus.document import Document
-from corpus.errors import LoaderError, NotAPlanError
+from corpus.errors import CorpusError, LoaderError, NotAPlanError
+from corpus.faq import NATIONAL, faq_kind, is_faq, norm_scope, parse_faq
 from corpus.loaders import SUPPORTED, load_bytes
 from corpus.parser import parse_document
 from corpus.records import ParsedPlan
@@ -92,7 +93,7 @@ def check_content(data: bytes, ext: str) -> None:
     if not data.strip():
         raise LoaderError("Tệp rỗng: không có nội dung để đọc.")
     kind = sniff(data)
-    expected = {".pdf": "pdf", ".docx": "zip", ".txt": "text", ".md": "text"}[ext]
+    expected = {".pdf": "pdf", ".docx": "zip", ".txt": "text", ".md": "text", ".csv": "text", ".xlsx": "zip"}[ext]
     if kind == "ole" and ext == ".docx":
         return  # the .docx loader explains .doc and password-protected files itself
     if kind != expected:
@@ -102,9 +103,25 @@ def check_content(data: bytes, ext: str) -> None:
         )
 
 
-def normalise_overrides(province: str | None, year: int | str | None, vocab: Vocabulary) -> dict[str, Any]:
-    """Validate the admin's province/year; map any known spelling of a province to its name."""
+def normalise_overrides(province: str | None, year: int | str | None, vocab: Vocabulary,
+                        kind: str | None = None) -> dict[str, Any]:
+    """Validate the admin's province/year (and document kind); map any known spelling of a province to its name.
+
+    ``kind`` "faq" (also "hỏi đáp", "hướng dẫn") marks an FAQ/guide upload, whose province may be "toàn quốc".
+    """
     out: dict[str, Any] = {}
+    if kind is not None and str(kind).strip():
+        folded = fold(str(kind))
+        if faq_kind(str(kind)) or folded == "faq":
+            out["kind"] = "faq"
+        elif folded in ("plan", "ke hoach", "ke-hoach"):
+            out["kind"] = "plan"
+        else:
+            raise InvalidMetadataError(f"Loại văn bản '{str(kind)[:30]}' không hợp lệ: dùng “plan” (kế hoạch) hoặc "
+                                       "“faq” (hướng dẫn / hỏi đáp).")
+    if out.get("kind") == "faq" and province is not None and norm_scope(province, vocab) == NATIONAL:
+        out["province"] = NATIONAL
+        province = None
     if province is not None and str(province).strip():
         raw = " ".join(str(province).split())
         key = re.sub(r"^(tinh|thanh pho|tp\.?)\s+", "", fold(raw)).strip()
@@ -226,6 +243,8 @@ def _validate(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
               overrides: dict[str, Any] | None = None) -> ParsedPlan:
     ext = check_extension(filename)
     check_content(data, ext)
+    if is_faq(data, filename, overrides):
+        return _validate_faq(data, filename, doc_id, vocab, overrides)
     try:
         doc = load_bytes(data, filename)
     except LoaderError:
@@ -250,3 +269,15 @@ def _validate(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
             "ngày tháng). Hãy nhập tên tỉnh (trường “province” / tùy chọn --province) rồi tải lên lại."
         )
     return parsed
+
+
+def _validate_faq(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
+                  overrides: dict[str, Any] | None) -> ParsedPlan:
+    """An FAQ/guide upload: its own parser; no plan checks (it has no parts, agencies or appendix)."""
+    try:
+        return parse_faq(data, filename, doc_id, vocab, overrides)
+    except CorpusError:
+        raise
+    except Exception as exc:  # a parser bug on a crafted file must be a 4xx, not a traceback
+        log.warning("FAQ parser failed on an upload: %s", type(exc).__name__)
+        raise LoaderError("Không đọc được tệp hỏi đáp: tệp bị hỏng hoặc có cấu trúc không đọc được.") from exc

@@ -9,11 +9,11 @@ from library.store import StoredDocument
 
 def list_view(d: StoredDocument) -> dict[str, Any]:
     p = d.parsed.plan
-    return {"id": d.doc_id, "title": p.title, "province": p.province, "year": p.year, "number": p.number,
-            "date": p.date, "signer": p.signer, "tasks": len(d.parsed.tasks),
+    return {"id": d.doc_id, "kind": p.kind, "title": p.title, "province": p.province, "year": p.year,
+            "number": p.number, "date": p.date, "signer": p.signer, "tasks": len(d.parsed.tasks),
             "duties": len(d.parsed.duties), "passages": len(d.parsed.passages),
             "activities": len(d.parsed.activities), "definitions": len(d.parsed.definitions),
-            "legal_docs": len(d.parsed.legal_docs)}
+            "legal_docs": len(d.parsed.legal_docs), "faqs": len(d.parsed.faqs)}
 
 
 def show_view(d: StoredDocument) -> dict[str, Any]:
@@ -27,5 +27,6 @@ def show_view(d: StoredDocument) -> dict[str, Any]:
         "activities": [a.model_dump(exclude={"doc_id", "text"}) for a in r.activities],
         "definitions": [x.model_dump(exclude={"doc_id"}) for x in r.definitions],
         "legal_docs": [x.model_dump(exclude={"doc_id", "text"}) for x in r.legal_docs],
+        "faqs": [x.model_dump(exclude={"doc_id"}) for x in r.faqs],
         "warnings": r.warnings,
     }

@@ -12,7 +12,7 @@ from corpus.records import ParsedPlan
 @dataclass
 class Unit:
     uid: str
-    kind: str  # "plan" | "task" | "duty" | "passage" | "activity" | "definition"
+    kind: str  # "plan" | "task" | "duty" | "passage" | "activity" | "definition" | "faq"
     doc_id: str
     idx: int
     text: str
@@ -21,8 +21,17 @@ class Unit:
         return asdict(self)
 
 
+def faq_units(parsed: ParsedPlan) -> list[Unit]:
+    """One unit per FAQ record: the question first (what the vector side sees), then the answer."""
+    p = parsed.plan
+    return [Unit(f"{p.doc_id}:faq:{i}", "faq", p.doc_id, i, f"{f.question}\n{f.answer}\n{p.title or ''} ({f.scope})")
+            for i, f in enumerate(parsed.faqs)]
+
+
 def units_for(parsed: ParsedPlan) -> list[Unit]:
     p = parsed.plan
+    if p.kind == "faq":
+        return faq_units(parsed)
     where = f"tỉnh {p.province} năm {p.year}" if p.province else ""
     out: list[Unit] = []
     plan_text = " ".join(

@@ -35,7 +35,7 @@ from api.cli import main as cli_main
 from bot.factory import build_assistant, build_index, make_chroma_factory
 from config.settings import Settings
 from corpus.vocab import load_vocabulary
-from library.store import BUNDLED_DIR, CorpusStore
+from library.store import BUNDLED_DIR, GUIDES_DIR, CorpusStore
 from retrieval.build import load_current, open_index
 from retrieval.embedders import HashEmbedder
 
@@ -52,7 +52,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 WHO = "token:" + hashlib.sha256(TOKEN.encode()).hexdigest()[:8]
 VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
 HA_TINH = "002_525e336b753c34f2"
-BUNDLED_IDS = sorted(p.stem for p in BUNDLED_DIR.iterdir() if p.suffix == ".txt")
+BUNDLED_IDS = sorted([p.stem for p in BUNDLED_DIR.iterdir() if p.suffix == ".txt"]
+                     + [p.stem for p in GUIDES_DIR.iterdir() if p.is_file()])  # the plans and the example FAQ
 
 Q_LEAD = "Ở Cà Mau, cơ quan nào chủ trì Hội thi tuyên truyền viên cải cách hành chính giỏi?"
 Q_BUDGET = "Kinh phí tổ chức Hội thi tuyên truyền viên cải cách hành chính giỏi của tỉnh Cà Mau là bao nhiêu?"

@@ -48,7 +48,8 @@ class Ctx:
         return self._cands
 
     def _ranked(self, q: Query, use_vectors: bool) -> list[Candidate]:
-        hits = self.k.index.search(q.search_text or q.text, self.docs, k=40, use_vectors=use_vectors)
+        docs = self.docs if self.docs is not None or not self.k.faqs else set(self.k.plans)  # never FAQ units
+        hits = self.k.index.search(q.search_text or q.text, docs, k=40, use_vectors=use_vectors)
         return self.ranker.rank(q, hits)
 
     def is_agency(self, name: str, province: str | None, key: str) -> bool:

@@ -13,7 +13,7 @@ from bot.knowledge import Record
 from bot.query import Query
 from bot.ranker import Candidate
 from bot.result import Result, found, plan_of, refuse
-from corpus.records import Activity, Definition, Duty, LegalDoc, ParsedPlan, Passage, Plan, Task
+from corpus.records import Activity, Definition, Duty, FaqRecord, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import fold
 
 
@@ -31,6 +31,8 @@ def render(r: Record, q: Query) -> str:
         return f"{r.term}: {r.expansion}."
     if isinstance(r, LegalDoc):
         return compose.legal_doc_text(r)
+    if isinstance(r, FaqRecord):
+        return r.answer
     return compose.plan_facts(r, q.folded)
 
 
