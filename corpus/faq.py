@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any, cast
 
 from corpus.errors import NotAPlanError
@@ -34,25 +33,6 @@ class FaqFormatError(NotAPlanError):
 def faq_kind(value: str | None) -> str | None:
     """'hỏi đáp', 'faq', 'hoi-dap' -> 'hoi-dap'; 'hướng dẫn', 'guide' -> 'huong-dan'; anything else None."""
     return _KIND_ALIASES.get(" ".join(fold(value or "").replace("_", "-").split()))
-
-
-def is_faq(data: bytes, filename: str, overrides: dict[str, Any] | None = None) -> bool:
-    """Is this upload an FAQ/guide? Tables always are; Markdown/text by its front matter; the admin may say so."""
-    kind = (overrides or {}).get("kind")
-    if kind:
-        return kind == "faq"
-    ext = Path(filename).suffix.lower()
-    if ext in TABLE_EXTS:
-        return True
-    if ext in (".md", ".txt"):
-        head = data[:4096].decode("utf-8-sig", errors="ignore")
-        meta, _ = front_matter(head)
-        return faq_kind(meta.get("kind")) is not None
-    if ext == ".docx":
-        from corpus.faq_tables import docx_looks_like_faq
-
-        return docx_looks_like_faq(data)
-    return False
 
 
 def front_matter(text: str) -> tuple[dict[str, str], int]:
@@ -192,21 +172,3 @@ def build_parsed(items: list[tuple[str, str, int]] | list[dict[str, Any]], doc_i
                 issuing_body=str(meta.get("issuer") or meta.get("don_vi") or "") or None)
     return ParsedPlan(plan=plan, faqs=faqs, warnings=warnings)
 
-
-def parse_faq(data: bytes, filename: str, doc_id: str, vocab: Vocabulary,
-              overrides: dict[str, Any] | None = None) -> ParsedPlan:
-    """Any supported FAQ format -> ParsedPlan (kind "faq"); FaqFormatError / LoaderError when unreadable."""
-    ext = Path(filename).suffix.lower()
-    if ext in (".md", ".txt"):
-        from corpus.loaders import decode_text
-
-        return parse_markdown_faq(decode_text(data), doc_id, vocab, overrides)
-    from corpus import faq_tables
-
-    if ext == ".csv":
-        return faq_tables.parse_csv(data, filename, doc_id, vocab, overrides)
-    if ext == ".xlsx":
-        return faq_tables.parse_xlsx(data, filename, doc_id, vocab, overrides)
-    if ext == ".docx":
-        return faq_tables.parse_docx_faq(data, filename, doc_id, vocab, overrides)
-    raise FaqFormatError(f"Hỏi đáp dạng {ext} chưa được hỗ trợ: hãy dùng .md, .docx, .csv hoặc .xlsx.")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus.faq import is_faq, parse_faq
+from corpus.faq_files import is_faq, parse_faq
 from corpus.loaders import SUPPORTED, load_bytes
 from corpus.parser import parse_document
 from corpus.records import ParsedPlan

@@ -18,7 +18,8 @@ from typing import Any
 
 from corpus.document import Document
 from corpus.errors import CorpusError, LoaderError, NotAPlanError
-from corpus.faq import NATIONAL, faq_kind, is_faq, norm_scope, parse_faq
+from corpus.faq import NATIONAL, faq_kind, norm_scope
+from corpus.faq_files import is_faq, parse_faq
 from corpus.loaders import SUPPORTED, load_bytes
 from corpus.parser import parse_document
 from corpus.records import ParsedPlan

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.faq import FaqFormatError, is_faq, parse_faq
+from corpus.faq import FaqFormatError
+from corpus.faq_files import is_faq, parse_faq
 from corpus.vocab import load_vocabulary
 from library.store import BUNDLED_DIR, GUIDES_DIR, CorpusStore
 from library.validation import ContentMismatchError, InvalidMetadataError, normalise_overrides, validate
