@@ -8,6 +8,7 @@ rows here so the parser sees one shape. Markdown decoration left by converters (
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from corpus.document import Block, Document, Paragraph, Table
@@ -30,6 +31,7 @@ def load_text(text: str, source: str = "") -> Document:
     """Parse plain text or markdown into blocks."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[Block] = []
+    notes: list[Block] = []  # footnote bodies ("<sup>1</sup> Kế hoạch số 42 ..."): kept, but after the body
     table: Table | None = None  # the table rows are currently appended to
     i = 0
     while i < len(lines):
@@ -61,9 +63,14 @@ def load_text(text: str, source: str = "") -> Document:
                 i += 1
                 continue
         table = None
-        _add_paragraph(blocks, raw, lineno)
+        _add_paragraph(notes if _FOOTNOTE.match(raw) else blocks, raw, lineno)
         i += 1
-    return Document(blocks=blocks, source=source)
+    return Document(blocks=blocks + notes, source=source)
+
+
+# a converter's footnote body starts its line with the marker; left in place it splits the sentence the page
+# break cut and reads as one more item of the list above it
+_FOOTNOTE = re.compile(r"^\s*<sup>\s*\d+\s*</sup>")
 
 
 def _is_cell_line(line: str) -> bool:

@@ -70,7 +70,7 @@ def repair_paragraphs(doc: Document) -> list[Paragraph | Table]:
             prev = out[-1]
             first = b.text[:1]
             if (
-                first.islower()
+                (first.islower() or _cut_mid_sentence(prev.text, b.text))
                 and not _LIST_START.match(b.text)
                 and not prev.text.endswith(_END_PUNCT)
                 and not _is_heading(prev.text)
@@ -79,6 +79,14 @@ def repair_paragraphs(doc: Document) -> list[Paragraph | Table]:
                 continue
         out.append(b)
     return out
+
+
+def _cut_mid_sentence(prev: str, text: str) -> bool:
+    """'... ngày 23 tháng 4 năm 2018 của' + 'Chính phủ, Nghị định số 45 ...': a long paragraph ending on a lowercase
+    word with no punctuation, followed by one that is not a heading, is one sentence a page break cut."""
+    last = prev.rsplit(" ", 1)[-1]
+    return (len(prev) >= 150 and last[:1].islower() and last.isalpha()
+            and not _is_heading(text) and not NUMBERED.match(text) and not LETTERED.match(text))
 
 
 def _is_heading(text: str) -> bool:

@@ -220,8 +220,9 @@ class CorpusStore:
         raise DocumentNotFound(f"Không có văn bản với mã '{doc_id}'.")
 
     def content_hash(self) -> str:
-        """Changes whenever any plan, the manifest, a vocabulary file or an admin override changes."""
-        h = hashlib.sha256()
+        """Changes whenever any plan, the manifest, a vocabulary file, an admin override or the parser's code
+        changes (units come from the parse: an upgraded parser must not serve the previous parser's units)."""
+        h = hashlib.sha256(_code_fingerprint().encode())
         for d in sorted(self.documents(), key=lambda x: x.doc_id):
             h.update(d.doc_id.encode() + d.sha256.encode())
             if d.meta.get("overrides"):

@@ -8,6 +8,7 @@ headings; every entry is shown, each whole when they fit, else as its opening cl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -16,12 +17,14 @@ from bot.answerers.base import Ctx
 from bot.query import Query
 from bot.result import Result, found
 from corpus.records import Passage
-from corpus.vocab import fold
+from corpus.vocab import fold, prose_words
 
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)]\s*", re.I)
 _MARKER = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s*")
 FULL_CHARS = 640  # entries shown whole when all of them fit in about this much
-CLAUSE_CHARS = 130
+LIST_CHARS = 600  # else the entries share this much, each shortened
+MIN_SHARE = 60
+_SHORT_FORMS = [(re.compile(re.escape(k), re.I), v) for k, v in prose_words()["short_forms"].items() if k[:1] != "_"]
 # the answer asks for another answerer: a named agency, a sum, a date, a count
 _NOT_LISTS = {"budget", "timeline", "legal", "definition", "contact", "count", "coordinators", "corpus", "place"}
 
@@ -81,17 +84,66 @@ def matches(noun: str, sec: Section) -> int:
     return sum(1 for w in words if w in label)
 
 
-def render_entries(entries: list[str]) -> list[str]:
-    if sum(len(e) for e in entries) <= FULL_CHARS:
+def render_entries(entries: list[str], context: list[str] | None = None, budget: int = LIST_CHARS) -> list[str]:
+    """Every entry, whole when they all fit; else each shortened to its gist (short forms, its opening and its most
+    distinctive clauses in an even share of the budget, short entries lending what they leave to long ones), so a long
+    list is complete rather than cut off."""
+    if sum(len(e) + 3 for e in entries) <= FULL_CHARS:
         return entries
-    return [_clause(e) for e in entries]
+    entries = [_short_forms(e) for e in entries]
+    room = max(budget - 3 * len(entries), MIN_SHARE * len(entries))
+    shares, left = {}, sorted(range(len(entries)), key=lambda i: len(entries[i]))
+    while left:
+        fair = room // len(left)
+        i = left.pop(0)
+        shares[i] = max(MIN_SHARE, min(len(entries[i]), fair))
+        room -= shares[i]
+    rarity = _rarity(context or entries)
+    return [gist(e, shares[i], rarity) for i, e in enumerate(entries)]
 
 
-def _clause(entry: str) -> str:
-    """The opening clause of a long entry: up to the first ; : or . past 40 characters, at most CLAUSE_CHARS."""
-    m = re.search(r"[;:.](?=\s|$)", entry[40:])
-    cut = entry[: 40 + m.start()] if m else entry
-    return compose.short(cut, CLAUSE_CHARS) + ("…" if len(cut) < len(entry) and len(cut) <= CLAUSE_CHARS else "")
+def _rarity(texts: list[str]) -> dict[str, float]:
+    """log(N/df) of each word over the texts (a plan's paragraphs): the words that tell one entry from another."""
+    df: dict[str, int] = {}
+    for t in texts:
+        for w in set(_words(t)):
+            df[w] = df.get(w, 0) + 1
+    n = len(texts) + 1
+    return {w: math.log(n / c) for w, c in df.items()}
+
+
+def gist(entry: str, n: int, rarity: dict[str, float]) -> str:
+    """At most n characters of an entry: its opening words, then the stretch of it whose words are rarest in the
+    plan (what tells this entry from the others), marked by an ellipsis where words are left out."""
+    if len(entry) <= n:
+        return entry
+    words = entry.split()
+    head_chars = max(MIN_SHARE // 2, n * 3 // 5)
+    head, used = [], 0
+    while head and used + len(words[len(head)]) + 1 <= head_chars or not head:
+        used += len(words[len(head)]) + 1
+        head.append(words[len(head)])
+    room = n - used - 3
+    weights = [sum(rarity.get(w, 1.0) for w in _words(x)) for x in words]
+    best, best_score = len(head), -1.0
+    for start in range(len(head), len(words)):
+        size, score, j = 0, 0.0, start
+        while j < len(words) and size + len(words[j]) + 1 <= room:
+            size += len(words[j]) + 1
+            score += weights[j]
+            j += 1
+        if score > best_score:
+            best, best_score, end = start, score, j
+    tail = words[best:end] if best_score >= 0 else []
+    gap = " " if best == len(head) else " … "
+    text = " ".join(head) + (gap + " ".join(tail) if tail else "")
+    return text.rstrip(",;:") + ("" if tail and end == len(words) else "…")
+
+
+def _short_forms(text: str) -> str:
+    for long, short in _SHORT_FORMS:
+        text = long.sub(short, text)
+    return text
 
 
 def _names_another_heading(q: Query, sec: Section, plans: list) -> bool:
@@ -138,5 +190,6 @@ class SectionList:
             lines = [f"{compose.plan_tag(plan)}{sec.title}: {entries[0]}"]
         else:
             lines = [f"{compose.plan_tag(plan)}{sec.title} ({len(entries)} mục):"]
-            lines += [f"• {e}" for e in render_entries(entries)]
+            context = [x for p in ctx.k.plans[sec.doc_id].passages for x in p.text.split("\n") if x.strip()]
+            lines += [f"• {e}" for e in render_entries(entries, context)]
         return found(ctx.k, "\n".join(lines), list(sec.records))
