@@ -1,6 +1,6 @@
 """Multi-turn conversations: every turn graded like a single question, in one session per conversation.
 
-    .venv/bin/python benchmarks/conversation_bench.py [CONVERSATIONS.jsonl] [--show-failures]
+    .venv/bin/python benchmarks/conversation_bench.py [CONVERSATIONS.jsonl] [--show-failures] [--plans DIR]
 
 Each line is {"id", "turns": [{"question", "must_contain", "expect_refusal"}, …]}. A turn is right when
 the shared scorer's rule holds (found + must_contain in the first 700 characters, or found=false for a
@@ -20,10 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from qa_bench import NaiveBaseline, load_grader  # noqa: E402
+from qa_bench import load_grader, setup  # noqa: E402
 
 from bot.factory import build_assistant  # noqa: E402
-from config.settings import Settings  # noqa: E402
 
 DEFAULT = ROOT / "benchmarks" / "frozen_conversations_v1.jsonl"
 
@@ -32,10 +31,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("path", nargs="?", default=str(DEFAULT))
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--plans", help="add this folder's plans (benchmarks/newdocs) to a fresh data dir")
     a = ap.parse_args()
+    _, settings, baseline = setup(["--plans", a.plans] if a.plans else [])
     grade = load_grader()
     convs = [json.loads(x) for x in Path(a.path).read_text(encoding="utf-8").splitlines() if x.strip()]
-    assistant, baseline = build_assistant(Settings()), NaiveBaseline()
+    assistant = build_assistant(settings)
     totals = {"assistant": [0, 0, 0], "baseline": [0, 0, 0]}  # turns right, turns, conversations right
     for conv in convs:
         sid = f"bench-{uuid.uuid4().hex}"
