@@ -173,14 +173,21 @@ def asks_cited_document(folded_q: str) -> bool:
                           folded_q))
 
 
-def document_references(parsed: ParsedPlan, folded_q: str, terms: list[str]) -> list[tuple[str, Plan | Passage]]:
-    """Legal bases and cited documents in the plan, best match to the question first."""
-    cands: list[tuple[str, Plan | Passage]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
+def document_references(parsed: ParsedPlan, folded_q: str, terms: list[str],
+                        numbers: list[str] | None = None) -> list[tuple[str, Plan | Passage | Task]]:
+    """Legal bases and cited documents in the plan, best match to the question first (a number the question
+    names, "641/…" or "42/2022", decides before any word)."""
+    cands: list[tuple[str, Plan | Passage | Task]] = [(b, parsed.plan) for b in parsed.plan.legal_bases]
     for p in parsed.passages:
         for s in re.split(r"(?<=[.;])\s+|\n+|,\s+(?=(?:Quyết định|Nghị quyết|Kế hoạch|Chỉ thị|Nghị định)\s+số)",
                           p.text):
             if _DOC_REF.search(s):
                 cands.append((s.strip(), p))
+    for t in parsed.tasks:  # a row's note: "(theo Công văn số 641/STC-TCHCSN ngày 21/3/2024 của Sở Tài chính)"
+        for cell in (t.note, t.content, t.product):
+            for s in re.split(r"(?<=[.;])\s+|\n+|\(", cell):
+                if _DOC_REF.search(s) and re.search(r"\d+/", s):
+                    cands.append((s.strip(" ()"), t))
     wanted = {t for t in terms if len(t) > 1}
     types = [t for t in _DOC_TYPES if t in folded_q]
     asked = [t for t in types if re.search(re.escape(t) + r" (so may|so nao|nao|so bao nhieu|so hieu|so gi)", folded_q)]
@@ -190,16 +197,23 @@ def document_references(parsed: ParsedPlan, folded_q: str, terms: list[str]) -> 
         words = set(re.findall(r"[a-z0-9]+", f))
         score = len(wanted & words) * 0.5
         score += sum(1.0 if t in f[:40] else 0.6 if t in f else 0.0 for t in types)
-        score += sum(2.0 for t in asked if re.search(re.escape(t) + r" so \d", f))  # "tờ trình số mấy?"
+        score += sum(3.0 for t in asked if re.search(re.escape(t) + r" so \d", f))  # "tờ trình số mấy?"
         for body in issuers():  # the question names an issuer and the citation comes from it
             pos = body.named_at(folded_q)
             if pos >= 0 and body.shown_in(f):
                 score += -2.0 if "ngoai" in folded_q[max(0, pos - 40):pos] else 2.0
+        score += sum(0.3 for y in set(re.findall(r"\b20\d\d\b", folded_q)) if y in words)  # "năm 2024" breaks ties
         if rec is parsed.plan:
             score += 0.25  # the plan's own legal bases outrank incidental mentions
+        score += sum(5.0 for n in numbers or () if _names_number(text, n))
         scored.append((score, text, rec))
     scored.sort(key=lambda x: -x[0])
     return [(short(t, 420), r) for s, t, r in scored if s > 0.5]
+
+
+def _names_number(text: str, number: str) -> bool:
+    """'641/' is named by 'số 641/STC-…'; '42/2022' by 'số 42/2022/NĐ-CP'."""
+    return bool(re.search(r"(?<![\d/])" + re.escape(number), text))
 
 
 def _mentions_named_body(basis: str, folded_q: str) -> bool:

@@ -21,6 +21,12 @@ _PLAN_REF = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*((?:KH|QĐ|QD|NQ|CT|TTr|CV)[\
 _PLAN_NO = re.compile(r"\b(?:ke hoach|quyet dinh|kh|qd)\s+(?:so\s+)?(?!(?:19|20)\d\d\b)(\d{1,5})\b(?!\s*/)")
 _DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(20\d\d)\b")
 _YEAR = re.compile(r"(?<![/\-\d])(20\d\d)(?![/\-\d])")
+# a horizon or a span names a strategy's period, not the plan's year: "đến năm 2030", "giai đoạn 2021 - 2025",
+# "tầm nhìn 2045", "2021–2030"
+_SPAN = re.compile(r"(?:\b(?:đến|tới|đến hết|giai đoạn|tầm nhìn|den|toi|giai doan|tam nhin)\s+(?:năm\s+|nam\s+)?"
+                   r"(?:20\d\d\s*[-–]\s*)?20\d\d)|(?:\b20\d\d\s*[-–]\s*20\d\d\b)", re.I)
+# a document's number as a question writes it: "641/STC-TCHCSN", "NĐ 42/2022", "23/CT-TTg" (dates removed first)
+_DOC_NO = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*(?:20\d\d\b|[A-ZĐ][\w\-Đđ&]*)")
 _ROW = re.compile(r"\b(?:muc|stt|dong)\s+(\d{1,2}(?:\.\d{1,2})*)\b")
 
 
@@ -31,6 +37,7 @@ class Query:
     provinces: list[str] = field(default_factory=list)
     year: int | None = None
     plan_ref: str = ""  # "101/KH-UBND" or "101"
+    doc_numbers: list[str] = field(default_factory=list)  # numbers of documents named ("641", "42/2022")
     date_ref: str = ""  # "2/4/2024"
     agencies: list[str] = field(default_factory=list)  # every agency named, in order (canonical keys)
     subject: str = ""  # the agency the question is about
@@ -252,15 +259,23 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     else:
         m2 = _PLAN_NO.search(plain)
         q.plan_ref = m2.group(1) if m2 else ""
+    q.doc_numbers = [m.group(0).split("/")[0].strip() + ("/" + m.group(0).split("/")[1].strip()
+                                                           if re.fullmatch(r"\s*20\d\d", m.group(0).split("/")[1])
+                                                           else "/")
+                     for m in _DOC_NO.finditer(_DATE.sub(" ", text))]
     d = _DATE.search(text)
     if d:
         q.date_ref = f"{int(d.group(1))}/{int(d.group(2))}/{d.group(3)}"
-    years = [int(y) for y in _YEAR.findall(_PLAN_REF.sub(" ", _DATE.sub(" ", text)))]
+    years = [int(y) for y in _YEAR.findall(_SPAN.sub(" ", _PLAN_REF.sub(" ", _DATE.sub(" ", text))))]
     q.year = years[0] if years else None
     q.intents = {k for k, rx in pt.intents.items() if rx.search(folded)}
     q.topics = {k for k, rx in pt.topics.items() if rx.search(folded)}
     q.asks_amount = bool(pt.amount.search(folded))
     q.attribute = next((a for a in ATTRIBUTE_ORDER if a in q.intents), "")
+    if q.doc_numbers and q.attribute in ("", "duties", "definition", "timeline") and re.search(
+            r"quy dinh (ve )?(gi|viec gi|cai gi)|ve (viec|cai) gi|la gi|ban hanh|phe duyet|ngay nao|noi dung gi",
+            folded):
+        q.attribute = "legal"  # "NĐ 42/2022 quy định về việc gì?": the cited document, not a duty or a term
     if q.attribute in ("lead", "") and q.asks_amount:
         q.attribute = "budget"
     elif q.attribute == "budget" and "lead" in q.intents and not q.asks_amount:

@@ -35,11 +35,12 @@ class Document:
 
     blocks: list[Block]
     source: str = ""
+    notes: list[Paragraph] = field(default_factory=list)  # footnote bodies, out of the text's flow
 
     def text(self) -> str:
         """Plain text of the whole document (tables as tab-separated rows), for hashing and search."""
         out: list[str] = []
-        for b in self.blocks:
+        for b in [*self.blocks, *self.notes]:
             if isinstance(b, Paragraph):
                 out.append(b.text)
             else:

@@ -31,7 +31,7 @@ def load_text(text: str, source: str = "") -> Document:
     """Parse plain text or markdown into blocks."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[Block] = []
-    notes: list[Block] = []  # footnote bodies ("<sup>1</sup> Kế hoạch số 42 ..."): kept, but after the body
+    notes: list[Block] = []  # footnote bodies ("<sup>1</sup> Kế hoạch số 42 ..."): kept, out of the body's flow
     table: Table | None = None  # the table rows are currently appended to
     i = 0
     while i < len(lines):
@@ -65,7 +65,7 @@ def load_text(text: str, source: str = "") -> Document:
         table = None
         _add_paragraph(notes if _FOOTNOTE.match(raw) else blocks, raw, lineno)
         i += 1
-    return Document(blocks=blocks + notes, source=source)
+    return Document(blocks=blocks, source=source, notes=[n for n in notes if isinstance(n, Paragraph)])
 
 
 # a converter's footnote body starts its line with the marker; left in place it splits the sentence the page

@@ -74,6 +74,7 @@ def _located(outline: Outline) -> list[tuple[Paragraph, str, bool]]:
             out.append((Paragraph(text=item.text, line=item.line), where, False))
             out += [(p, where, False) for p in item.body]
     out += [(p, "Phụ lục", False) for p in outline.appendix]
+    out += [(p, "Chú thích", False) for p in outline.notes]
     return out
 
 
@@ -122,4 +123,6 @@ def _passages(outline: Outline, doc_id: str) -> list[Passage]:
             emit([part.heading], [Paragraph(text=part.title, line=part.line)])
     if outline.appendix:
         emit(["Phụ lục"], outline.appendix)
+    for note in outline.notes:  # one passage each: a footnote cites one document ("Công văn số 228/SNV-…")
+        emit(["Chú thích"], [note])
     return out

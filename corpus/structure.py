@@ -53,6 +53,7 @@ class Outline:
     closing: list[Paragraph]  # "Nơi nhận", signature, anything after the body
     appendix: list[Paragraph]  # paragraphs after the "PHỤ LỤC" marker
     tables: list[Table]
+    notes: list[Paragraph] = field(default_factory=list)  # footnote bodies
 
 
 def _title_case(title: str) -> str:
@@ -150,4 +151,5 @@ def build_outline(doc: Document) -> Outline:
             part.items[-1].body.append(b)
         else:
             part.intro.append(b)
-    return Outline(preamble=preamble, parts=parts, closing=closing, appendix=appendix, tables=tables)
+    return Outline(preamble=preamble, parts=parts, closing=closing, appendix=appendix, tables=tables,
+                   notes=list(doc.notes))

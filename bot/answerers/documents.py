@@ -131,6 +131,26 @@ def topic_reference(q: Query, ctx: Ctx) -> Result | None:
     return None
 
 
+def _other_numbers(q: Query, pp: ParsedPlan) -> list[str]:
+    """The document numbers the question names that are not the plan's own ("Kế hoạch số 300/KH-UBND mà kế hoạch
+    tuyên truyền thực hiện": a cited plan, though the question says "kế hoạch")."""
+    own = (pp.plan.number or "").split("/")[0].strip()
+    return [n for n in q.doc_numbers if n.split("/")[0] != own]
+
+
+def _describes_another_document(q: Query, pp: ParsedPlan, cited: str) -> bool:
+    """'Kế hoạch CCHC năm 2024 của tỉnh được ban hành tại quyết định số mấy?' asked of a communication plan: the
+    words describe a document the plan cites (its title matches them clearly better than the plan's own)."""
+    asked = set(re.findall(r"[a-z0-9]+", q.folded)) - _DOC_WORDS
+    own = set(re.findall(r"[a-z0-9]+", fold(f"{pp.plan.title or ''} {pp.plan.province or ''}")))
+    other = set(re.findall(r"[a-z0-9]+", fold(cited)))
+    return len(asked & other) >= len(asked & own) + 2
+
+
+# words any question about a document's number or date uses: they tell no document from another
+_DOC_WORDS = set("ke hoach quyet dinh so may nao ngay ban hanh duoc tai theo cua tinh la gi khi luc bao gio".split())
+
+
 def _names_specific_document(q: Query) -> bool:
     return bool(q.plan_ref and "/" in q.plan_ref and not _is_own_plan_ref(q))
 
@@ -157,13 +177,14 @@ class PlanFacts:
                 return None
             ids = [cands[0].hit.unit.doc_id]
         pp = ctx.k.plans[ids[0]]
-        refs = compose.document_references(pp, q.folded, q.topic_words)
-        if refs and compose.asks_cited_document(q.folded):
+        refs = compose.document_references(pp, q.folded, q.topic_words, _other_numbers(q, pp))
+        asks_number = re.search(r"so hieu|so may|so bao nhieu|ngay ban hanh|ban hanh ngay|ky ngay|ngay nao|"
+                                r"ban hanh (khi nao|luc nao)", q.folded)
+        if refs and (compose.asks_cited_document(q.folded) or _other_numbers(q, pp)
+                     or (asks_number and not q.doc_numbers and _describes_another_document(q, pp, refs[0][0]))):
             text, record = refs[0]
             extra = [r for _, r in refs[1:2] if r is not record]
             return found(ctx.k, f"{compose.plan_tag(pp.plan)}{text}", [record, *extra])
-        asks_number = re.search(r"so hieu|so may|so bao nhieu|ngay ban hanh|ban hanh ngay|ky ngay|ngay nao|"
-                                r"ban hanh (khi nao|luc nao)", q.folded)
         if asks_number and not pp.plan.number and not pp.plan.date:
             text = (f"{compose.plan_tag(pp.plan)}Bản kế hoạch trong kho không ghi số hiệu và ngày ban hành "
                     f"(để trống trong văn bản).")

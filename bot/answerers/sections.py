@@ -119,7 +119,8 @@ def gist(entry: str, n: int, rarity: dict[str, float]) -> str:
         return entry
     words = entry.split()
     head_chars = max(MIN_SHARE // 2, n * 3 // 5)
-    head, used = [], 0
+    head: list[str] = []
+    used = 0
     while head and used + len(words[len(head)]) + 1 <= head_chars or not head:
         used += len(words[len(head)]) + 1
         head.append(words[len(head)])

@@ -1,0 +1,91 @@
+"""Questions about a document the plan cites, wherever the plan cites it: a basis in the header, a footnote, a
+row's note in the appendix. The number a question names decides; words describing another document ("Kế hoạch
+cải cách hành chính năm 2024") are not the plan itself; a strategy's horizon ("đến năm 2030") is not a plan year.
+An invented plan, so no answer here was tuned on the bundled ones.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.factory import build_index
+from bot.knowledge import Knowledge
+from config.settings import Settings
+from library.store import CorpusStore
+
+PLAN = """ỦY BAN NHÂN DÂN TỈNH CAO BẰNG
+Số: 88/KH-UBND
+Cao Bằng, ngày 20 tháng 02 năm 2024
+
+KẾ HOẠCH
+Thông tin, tuyên truyền cải cách hành chính tỉnh Cao Bằng năm 2024
+
+Căn cứ Quyết định số 77/QĐ-UBND ngày 10 tháng 01 năm 2024 của Ủy ban nhân dân tỉnh ban hành Kế hoạch cải cách \
+hành chính năm 2024 trên địa bàn tỉnh Cao Bằng;
+Ủy ban nhân dân tỉnh Cao Bằng ban hành Kế hoạch thông tin, tuyên truyền cải cách hành chính năm 2024 như sau:
+
+I. MỤC ĐÍCH, YÊU CẦU
+
+1. Mục đích
+
+Nâng cao nhận thức của cán bộ, công chức về cải cách hành chính và thu hút nhân tài theo Quyết định số \
+899/QĐ-TTg ngày 31/7/2023 phê duyệt Chiến lược quốc gia về thu hút, trọng dụng nhân tài đến năm 2030.
+
+II. TỔ CHỨC THỰC HIỆN
+
+1. Sở Nội vụ
+
+Chủ trì theo dõi, tổng hợp kết quả; các cơ quan báo cáo định kỳ hằng quý<sup>1</sup> về Sở Nội vụ.
+
+2. Sở Tài chính
+
+Tham mưu bố trí kinh phí thực hiện Kế hoạch.
+
+<sup>1</sup> Công văn số 55/SNV-CCHC ngày 03 tháng 02 năm 2024 của Sở Nội vụ về việc hướng dẫn chế độ báo cáo \
+cải cách hành chính định kỳ.
+
+PHỤ LỤC
+STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian\tKinh phí (đồng)
+1\tHội thi tìm hiểu cải cách hành chính\tSở Nội vụ\tTỉnh đoàn\tQuý III\t50.000.000 (theo Công văn số 310/STC-HCSN \
+ngày 12 tháng 3 năm 2024 của Sở Tài chính)
+"""
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory) -> Assistant:
+    root = tmp_path_factory.mktemp("cited")
+    plans = root / "plans"
+    plans.mkdir()
+    (plans / "902_cao_bang.txt").write_text(PLAN, encoding="utf-8")
+    settings = Settings(data_dir=root / "data", embedder="hash")
+    store = CorpusStore(dirs=[plans])
+    index = build_index(settings, store=store)
+    parsed = {d.doc_id: d.parsed for d in store.documents()}
+    return Assistant(Knowledge(plans=parsed, index=index, vocab=store.vocab))
+
+
+def test_a_document_named_by_number_in_a_row_note_gives_its_date(bot):
+    ans = bot.answer("Công văn 310/STC-HCSN của Sở Tài chính mà kế hoạch nhắc đến ban hành ngày nào?")
+    assert ans.found and "12 tháng 3 năm 2024" in ans.answer
+
+
+def test_a_document_cited_in_a_footnote_is_found_by_what_it_is_about(bot):
+    ans = bot.answer("Công văn nào của Sở Nội vụ hướng dẫn chế độ báo cáo cải cách hành chính định kỳ?")
+    assert ans.found and "55/SNV-CCHC" in ans.answer
+
+
+def test_a_strategy_horizon_is_not_taken_for_the_plan_year(bot):
+    ans = bot.answer("Chiến lược thu hút nhân tài đến năm 2030 mà kế hoạch Cao Bằng nhắc tới được phê duyệt tại "
+                     "quyết định nào?")
+    assert ans.found and "899/QĐ-TTg" in ans.answer
+
+
+def test_words_describing_another_plan_find_the_cited_decision_not_the_plan_itself(bot):
+    ans = bot.answer("Kế hoạch cải cách hành chính năm 2024 trên địa bàn Cao Bằng ban hành tại quyết định số mấy?")
+    assert ans.found and "77/QĐ-UBND" in ans.answer
+
+
+def test_the_plan_own_number_is_still_the_answer_about_the_plan(bot):
+    ans = bot.answer("Kế hoạch tuyên truyền CCHC Cao Bằng số mấy, ban hành ngày nào?")
+    assert ans.found and "88/KH-UBND" in ans.answer and "77/QĐ" not in ans.answer
