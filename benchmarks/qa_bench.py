@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bot.factory import build_assistant  # noqa: E402
+from bot.factory import build_assistant, make_store  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from library.store import BUNDLED_DIR  # noqa: E402
 from retrieval.bm25 import BM25  # noqa: E402
@@ -57,14 +57,8 @@ class NaiveBaseline:
             return {"answer": "", "found": False, "sources": []}
         best = max(scores, key=scores.get)
         doc, text = self.chunks[best]
-        prov, year = PROVINCE_BY_FILE.get(doc) or _from_slug(doc)
+        prov, year = PROVINCE_BY_FILE.get(doc, ("", None))
         return {"answer": text, "found": True, "sources": [{"province": prov, "year": year}]}
-
-
-def _from_slug(stem: str) -> tuple[str, int | None]:
-    """'lai_chau_2024' -> ('lai chau', 2024): the grader compares provinces folded, so the slug is enough."""
-    name, _, year = stem.rpartition("_")
-    return name.replace("_", " "), int(year) if year.isdigit() else None
 
 
 def setup(args: list[str]) -> tuple[list[str], Settings, NaiveBaseline]:
@@ -77,7 +71,11 @@ def setup(args: list[str]) -> tuple[list[str], Settings, NaiveBaseline]:
 
     data = data_dir_with(plans)
     print(f"plans from {plans} added to {data}")
-    return args[:i] + args[i + 2 :], Settings(data_dir=data), NaiveBaseline(extra=plan_files(plans))
+    settings = Settings(data_dir=data)
+    for d in make_store(settings).documents():  # the baseline's sources name what the upload detected
+        if d.meta.get("filename"):
+            PROVINCE_BY_FILE[Path(d.meta["filename"]).stem] = (d.parsed.plan.province or "", d.parsed.plan.year)
+    return args[:i] + args[i + 2 :], settings, NaiveBaseline(extra=plan_files(plans))
 
 
 def run(name: str, fn, qs: list[dict], grade) -> dict:

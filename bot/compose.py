@@ -29,7 +29,8 @@ def merger_note(plan: Plan, vocab: Vocabulary) -> str:
 
 
 def task_text(t: Task, intents: set[str]) -> str:
-    lead = ", ".join(t.lead) or "(không ghi cơ quan chủ trì)"
+    lead = t.lead_text or ", ".join(t.lead) or "(không ghi cơ quan chủ trì)"
+    partners = t.coordinators_text or ", ".join(t.coordinators)
     first: list[str] = []
     if "timeline" in intents and t.timeline:
         first.append(f"Thời gian thực hiện: {t.timeline}.")
@@ -37,14 +38,14 @@ def task_text(t: Task, intents: set[str]) -> str:
         first.append(f"Kinh phí: {vnd(t.budget)}." if t.budget is not None else
                      f"Kinh phí: {t.note or 'không ghi số cụ thể'}.")
     if "coordinators" in intents and t.coordinators:
-        first.append(f"Cơ quan phối hợp: {', '.join(t.coordinators)}.")
+        first.append(f"Cơ quan phối hợp: {partners}.")
     if "count" in intents and t.product:
         first.append(f"Sản phẩm: {t.product}.")
     lines = [*first, f"{lead} chủ trì nhiệm vụ “{short(t.content, 220)}” (Phụ lục, mục {t.row})."]
     if t.product and "count" not in intents:
         lines.append(f"Sản phẩm: {short(t.product, 220)}.")
     if t.coordinators and "coordinators" not in intents:
-        lines.append(f"Phối hợp: {', '.join(t.coordinators)}.")
+        lines.append(f"Phối hợp: {partners}.")
     if t.timeline and "timeline" not in intents:
         lines.append(f"Thời gian: {t.timeline}.")
     if "budget" not in intents:
@@ -243,7 +244,7 @@ def task_cells(t: Task) -> str:
     """The cells of an appendix row that support an answer: content, lead, time, budget."""
     bits = [t.content]
     if t.lead:
-        bits.append(f"Chủ trì: {', '.join(t.lead)}")
+        bits.append(f"Chủ trì: {t.lead_text or ', '.join(t.lead)}")
     if t.timeline:
         bits.append(f"Thời gian: {t.timeline}")
     if t.budget is not None:

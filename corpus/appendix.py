@@ -129,9 +129,17 @@ class _Builder:
             doc_id=self.doc_id, row=row, content=f.get("content", ""), product=f.get("product", ""),
             lead=split_agencies(f.get("lead", ""), self.vocab),
             coordinators=split_agencies(f.get("coord", ""), self.vocab),
+            lead_text=_as_written(f.get("lead", "")), coordinators_text=_as_written(f.get("coord", "")),
             timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
             group_label=self.group_label, group_budget=self.group_budget,
         )
+
+
+def _as_written(cell: str) -> str:
+    """A lead/partner cell on one line, bullets and breaks turned into commas; empty when too long to quote."""
+    parts = [re.sub(r"^[-+•*]\s*", "", x).strip(" ;,.") for x in re.split(r"\n|;\s+|\s+-\s+", cell)]
+    text = ", ".join(p for p in parts if p)
+    return " ".join(text.split()) if len(text) <= 240 else ""
 
 
 def parse_tables(

@@ -50,6 +50,8 @@ class Task(BaseModel):
     product: str = ""
     lead: list[str] = Field(default_factory=list)
     coordinators: list[str] = Field(default_factory=list)
+    lead_text: str = ""  # the cells as the plan writes them ("UBND các huyện, TP, TX"): what answers quote
+    coordinators_text: str = ""
     timeline: str = ""
     budget: int | None = None
     note: str = ""

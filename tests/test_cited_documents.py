@@ -47,7 +47,7 @@ cải cách hành chính định kỳ.
 
 PHỤ LỤC
 STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian\tKinh phí (đồng)
-1\tHội thi tìm hiểu cải cách hành chính\tSở Nội vụ\tTỉnh đoàn\tQuý III\t50.000.000 (theo Công văn số 310/STC-HCSN \
+1\tHội thi tìm hiểu cải cách hành chính\tSở Nội vụ\tTỉnh đoàn, UBND các huyện, TP\tQuý III\t50.000.000 (theo Công văn số 310/STC-HCSN \
 ngày 12 tháng 3 năm 2024 của Sở Tài chính)
 """
 
@@ -89,3 +89,8 @@ def test_words_describing_another_plan_find_the_cited_decision_not_the_plan_itse
 def test_the_plan_own_number_is_still_the_answer_about_the_plan(bot):
     ans = bot.answer("Kế hoạch tuyên truyền CCHC Cao Bằng số mấy, ban hành ngày nào?")
     assert ans.found and "88/KH-UBND" in ans.answer and "77/QĐ" not in ans.answer
+
+
+def test_a_row_answer_quotes_the_agencies_as_the_plan_writes_them(bot):
+    ans = bot.answer("Hội thi tìm hiểu cải cách hành chính ở Cao Bằng do ai chủ trì, phối hợp với ai?")
+    assert ans.found and "Sở Nội vụ" in ans.answer and "Tỉnh đoàn, UBND các huyện, TP" in ans.answer
