@@ -137,11 +137,13 @@ class Assistant:
                 return None, f"Kho dữ liệu không có kế hoạch số {q.plan_ref}. Hiện có: {have}."
         docs: set[str] | None = None
         if q.provinces:
-            docs = set().union(*(k.docs_for_province(p) for p in q.provinces))
+            docs = set().union(*(k.docs_for_province(p, p in q.old_provinces) for p in q.provinces))
             if not docs:
                 covered = ", ".join(k.provinces())
+                named = ", ".join(f"tỉnh {p}" + (" (trước sáp nhập)" if p in q.old_provinces else "")
+                                  for p in q.provinces)
                 return None, (f"Hiện kho dữ liệu chưa có kế hoạch tuyên truyền cải cách hành chính của "
-                              f"{', '.join('tỉnh ' + p for p in q.provinces)}. Các tỉnh đã có kế hoạch: {covered}.")
+                              f"{named}. Các tỉnh đã có kế hoạch: {covered}.")
         if q.year is not None:
             pool = docs if docs is not None else set(k.plans)
             same_year = {d for d in pool if k.plans[d].plan.year == q.year}

@@ -153,9 +153,11 @@ class Knowledge:
     def provinces(self) -> list[str]:
         return sorted({p.plan.province for p in self.plans.values() if p.plan.province})
 
-    def docs_for_province(self, province: str) -> set[str]:
+    def docs_for_province(self, province: str, old_only: bool = False) -> set[str]:
+        """The province's plans; with none of its own, those of the provinces merged into it (unless the
+        question means the province as it was before the merger: ``old_only``)."""
         exact = {d for d, p in self.plans.items() if p.plan.province == province}
-        if exact:
+        if exact or old_only:
             return exact
         return {d for d, p in self.plans.items() if self.vocab.merged_into.get(p.plan.province or "") == province}
 

@@ -37,6 +37,7 @@ class Query:
     provinces: list[str] = field(default_factory=list)
     year: int | None = None
     plan_ref: str = ""  # "101/KH-UBND" or "101"
+    old_provinces: list[str] = field(default_factory=list)  # "An Giang cũ": the province before the merger, alone
     doc_numbers: list[str] = field(default_factory=list)  # numbers of documents named ("641", "42/2022")
     date_ref: str = ""  # "2/4/2024"
     agencies: list[str] = field(default_factory=list)  # every agency named, in order (canonical keys)
@@ -224,6 +225,27 @@ def _drop_locators(provinces: list[str], plain: str, vocab: Vocabulary, pt: Patt
     return out
 
 
+# "An Giang cũ", "Đồng Tháp (trước sáp nhập)": the pre-merger province of that name, not what merged into it
+_OLD_AFTER = re.compile(r"^[\s(,]*(?:tinh\s+)?(?:cu\b|truoc (?:khi )?(?:sap nhap|hop nhat))")
+# "không phải phần Tiền Giang", "sáp nhập với Kiên Giang": a province named to be set aside or as context
+_CONTEXT_BEFORE = re.compile(r"(?:khong phai|khong tinh|ngoai tru|tru|sap nhap voi|hop nhat voi)\s+(?:phan\s+)?"
+                             r"(?:(?:cua|o)\s+)?(?:tinh\s+)?$")
+
+
+def _after(plain: str, province: str) -> str:
+    at = plain.find(fold(province))
+    return plain[at + len(fold(province)):] if at >= 0 else ""
+
+
+def _drop_context(provinces: list[str], plain: str) -> list[str]:
+    """'Đồng Tháp cũ (không phải phần Tiền Giang)': Tiền Giang is named only to be set aside."""
+    if len(provinces) < 2:
+        return provinces
+    kept = [p for p in provinces
+            if not _CONTEXT_BEFORE.search(re.sub(r"[()]", " ", plain[: max(plain.find(fold(p)), 0)]).rstrip() + " ")]
+    return kept or provinces
+
+
 def _list_noun(plain: str, pt: Patterns, names: set[str]) -> str:
     """What a list question enumerates ("những hình thức tuyên truyền nào" -> "hinh thuc tuyen truyen").
 
@@ -252,7 +274,8 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
         plain, folded = (re.sub(r"[a-z0-9]+", lambda m: speller(m.group(0)), x) for x in (plain, folded))
     q = Query(text=text, folded=folded)
     named = find_provinces(text, vocab)
-    q.provinces = _drop_locators(named, plain, vocab, pt)
+    q.provinces = _drop_context(_drop_locators(named, plain, vocab, pt), plain)
+    q.old_provinces = [p for p in q.provinces if _OLD_AFTER.match(_after(plain, p))]
     m = _PLAN_REF.search(text) or _PLAN_REF.search(plain)
     if m:
         q.plan_ref = f"{m.group(1)}/{m.group(2)}"

@@ -93,3 +93,28 @@ def test_a_new_province_named_only_to_locate_an_old_one_is_not_the_scope():
     assert q("Ở Trà Vinh (nay thuộc Vĩnh Long), ai chủ trì?").provinces == ["Trà Vinh"]
     assert q("o tra vinh nay thuoc tinh vinh long thi sao").provinces == ["Trà Vinh"]
     assert q("So sánh Trà Vinh và Vĩnh Long").provinces == ["Trà Vinh", "Vĩnh Long"]
+
+
+def test_a_province_said_as_it_was_before_the_merger_is_that_province_alone():
+    old = q("An Giang cũ (trước khi sáp nhập với Kiên Giang) chi bao nhiêu cho tuyên truyền?")
+    assert old.provinces == ["An Giang"] and old.old_provinces == ["An Giang"]
+    assert q("Đồng Tháp (trước sáp nhập) có kế hoạch không?").old_provinces == ["Đồng Tháp"]
+    assert q("An Giang có kế hoạch tuyên truyền không?").old_provinces == []
+
+
+def test_a_province_named_to_be_set_aside_is_not_the_scope():
+    assert q("Kế hoạch của Đồng Tháp cũ, không phải phần Tiền Giang, do ai ký?").provinces == ["Đồng Tháp"]
+    assert q("ở đồng tháp (tiền giang cũ) ai chủ trì?").provinces == ["Đồng Tháp", "Tiền Giang"]
+
+
+def test_a_strategy_horizon_or_a_period_is_not_the_plan_year():
+    assert q("Chiến lược nhân tài đến năm 2030 của Tiền Giang").year is None
+    assert q("chương trình tổng thể 2021-2030 ở Trà Vinh").year is None
+    assert q("Kế hoạch năm 2024 giai đoạn 2021 - 2025").year == 2024
+
+
+def test_document_numbers_are_read_from_the_question():
+    assert q("Công văn 641/STC-TCHCSN ban hành ngày nào?").doc_numbers == ["641/"]
+    assert q("NĐ 42/2022 quy định về việc gì?").doc_numbers == ["42/2022"]
+    assert q("NĐ 42/2022 quy định về việc gì?").attribute == "legal"
+    assert q("Kế hoạch ngày 2/4/2024 do ai ký?").doc_numbers == []
