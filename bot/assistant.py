@@ -28,6 +28,9 @@ __all__ = ["EXAMPLES", "HELP", "MAX_QUESTION", "Assistant", "ContextItem", "Resu
 MAX_QUESTION = 2000
 
 
+WEAK_PLAN_COVERAGE = 0.6  # below this the general path found a record on the topic, not one that answers
+
+
 class Assistant:
     def __init__(self, knowledge: Knowledge, sessions: SessionStore | None = None,
                  answerers: list[Answerer] | None = None, ranker: Ranker | None = None) -> None:
@@ -88,6 +91,11 @@ class Assistant:
             if first is not None:
                 return first
         res = self._answer_plans(q)
+        if res.answer.found and faq is not None and res.coverage < WEAK_PLAN_COVERAGE \
+                and q.attribute not in ("lead", "duties"):
+            # "Kết quả điện tử có giá trị như bản giấy không?": a plan sentence on the topic is not an answer
+            # when a guide answers the question itself
+            return faq.answer(q) or res
         if res.answer.found or faq is None:
             return res
         if is_how_to(q):  # no guide answers it and no plan does: say so in the citizen's terms

@@ -29,6 +29,7 @@ class Result:
     context: list[ContextItem] = field(default_factory=list)
     entity: str = ""  # the agency the answer names first
     widened: bool = False  # answered beyond the scope inherited from the conversation
+    coverage: float = 1.0  # share of the question's topic the record carries (the general path's best guess < 1)
 
 
 def plan_of(k: Knowledge, r: Record) -> Plan:

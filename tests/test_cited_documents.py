@@ -47,8 +47,8 @@ cải cách hành chính định kỳ.
 
 PHỤ LỤC
 STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian\tKinh phí (đồng)
-1\tHội thi tìm hiểu cải cách hành chính\tSở Nội vụ\tTỉnh đoàn, UBND các huyện, TP\tQuý III\t50.000.000 (theo Công văn số 310/STC-HCSN \
-ngày 12 tháng 3 năm 2024 của Sở Tài chính)
+1\tHội thi tìm hiểu cải cách hành chính\tSở Nội vụ\tTỉnh đoàn, UBND các huyện, TP\tQuý III\t50.000.000 \
+(theo Công văn số 310/STC-HCSN ngày 12 tháng 3 năm 2024 của Sở Tài chính)
 """
 
 

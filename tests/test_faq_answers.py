@@ -130,3 +130,27 @@ def test_a_how_to_question_goes_to_the_faq_even_where_the_plans_mention_the_serv
     plan_only = without.answer(q)
     assert plan_only.found and plan_only.sources[0].province == "Hà Tĩnh"  # a quote about publicising the service
     _faq(with_faq.answer(q), SUBMIT)
+
+
+def test_which_office_a_citizen_must_go_to_is_a_how_to_question_not_a_plan_one(a) -> None:
+    _faq(a.answer("Muốn có tài khoản định danh điện tử mức 2 thì phải đến cơ quan nào đăng ký?"), ID2)
+
+
+VALUE_MD = """---
+title: Hỏi đáp về kết quả điện tử
+kind: hoi-dap
+scope: toàn quốc
+updated: 2026-10-01
+---
+
+## Kết quả giải quyết thủ tục hành chính bản điện tử có giá trị pháp lý như bản giấy không?
+Có. Kết quả bản điện tử do cơ quan có thẩm quyền ký số có giá trị pháp lý như bản giấy.
+"""
+
+
+def test_a_plan_sentence_merely_on_the_topic_gives_way_to_the_faq_that_answers(tmp_path) -> None:
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "hoi_dap_ket_qua.md").write_text(VALUE_MD, encoding="utf-8")
+    ans = _assistant(tmp_path, [guides]).answer("Kết quả giải quyết TTHC bản điện tử có giá trị như bản giấy không?")
+    assert ans.found and "giá trị pháp lý" in ans.answer, ans.answer

@@ -37,14 +37,21 @@ MIN_REVERSE_COVER = 0.4  # share of the FAQ question's content words (IDF-weight
 STRONG_COVER, STRONG_REVERSE = 0.9, 0.75
 MIN_VECTOR = 0.89  # e5 cosine at which a paraphrase with less word overlap is accepted …
 MIN_VECTOR_MARGIN = 0.015  # … when no other FAQ question is about as near
+MIN_NEAR_VECTOR, MIN_NEAR_WORDS = 0.87, 0.6  # … or nearly as near, with words in common both ways
 VECTOR_FLOOR = 0.82  # e5 cosines below this say nothing (unrelated Vietnamese sentences score about 0.8)
 MAX_ANSWER = 1500
 
 
 def about_plan(q: Query) -> bool:
-    """Does the question ask about a plan (who/when/how much, an agency, a plan number, the plans' words)?"""
+    """Does the question ask about a plan (who/when/how much, an agency, a plan number, the plans' words)?
+    "Phải đến cơ quan nào làm?" in a how-to question asks where a citizen goes, not which agency a plan names."""
+    subject = "plan_subject" in q.intents and not (is_how_to(q) and not _PLAN_WORDS.search(q.folded))
     return bool(q.attribute in PLAN_ATTRIBUTES or q.agencies or q.plan_ref
-                or "plan_subject" in q.intents or "aggregate" in q.intents or "which_province" in q.intents)
+                or subject or "aggregate" in q.intents or "which_province" in q.intents)
+
+
+_PLAN_WORDS = re.compile(r"\b(ke hoach|tuyen truyen|chu tri|phoi hop|phu luc|nhiem vu|cuoc thi|hoi thi|kinh phi|"
+                         r"so hieu|can cu|ban hanh)\b")
 
 
 def is_how_to(q: Query) -> bool:
@@ -167,6 +174,12 @@ def by_meaning(matches: list[FaqMatch]) -> FaqMatch | None:
     if best.vector >= MIN_VECTOR and best.vector - second >= MIN_VECTOR_MARGIN and best.cover >= 0.3 \
             and best.reverse >= 0.3:
         return best
+    # a paraphrase ("xem hồ sơ đang xử lý tới đâu" for "tra cứu tình trạng hồ sơ"): among the questions about as
+    # near in meaning, the one whose words the citizen's question shares most, if they share enough
+    close = [m for m in near if m.vector >= MIN_NEAR_VECTOR and best.vector - m.vector < MIN_VECTOR_MARGIN]
+    pick = max(close, key=lambda m: m.cover + m.reverse, default=None)
+    if pick is not None and pick.cover + pick.reverse >= MIN_NEAR_WORDS and min(pick.cover, pick.reverse) >= 0.2:
+        return pick
     return None
 
 

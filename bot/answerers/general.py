@@ -167,5 +167,7 @@ class BestRecord:
         tagged = [compose.plan_tag(plan_of(ctx.k, r)) + render(r, q) for r in records]
         text = tagged[0] if len(tagged) == 1 else "\n".join(f"• {t}" for t in tagged)
         extra = [c.record for c in cands if c.record not in records][:2]
-        return found(ctx.k, text, records + extra, [c.score for c in chosen] + [c.score for c in cands[:2]],
-                     entity=agency_of(best.record, ctx.k) if not isinstance(best.record, Passage | Plan) else "")
+        res = found(ctx.k, text, records + extra, [c.score for c in chosen] + [c.score for c in cands[:2]],
+                    entity=agency_of(best.record, ctx.k) if not isinstance(best.record, Passage | Plan) else "")
+        res.coverage = best.coverage
+        return res
