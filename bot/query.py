@@ -167,7 +167,28 @@ def find_provinces(q: str, vocab: Vocabulary) -> list[str]:
         key = nfc(name).lower() if accented else fold(name)
         names[key] = vocab.province_aliases.get(name, name)
     rx, names = _alternation(names, (id(vocab), len(names), accented))
-    return list(dict.fromkeys(names[m.group(0)] for m in rx.finditer(hay)))
+    found = [(m.start(), names[m.group(0)]) for m in rx.finditer(hay)]
+    initials = _initials(vocab)  # "KH của VL": a province's initials, in capitals, when no other province has them
+    found += [(m.start(), initials[m.group(0)]) for m in re.finditer(r"(?<![\w&/-])[A-ZĐ]{2}(?![\w&/-])", q)
+              if m.group(0) in initials]
+    return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
+_INITIALS: dict[int, dict[str, str]] = {}
+
+
+def _initials(vocab: Vocabulary) -> dict[str, str]:
+    """Two-word province names by their initials ("VL" Vĩnh Long); initials two provinces share, or that are
+    an abbreviation of something else in the vocabulary, mean nothing."""
+    if id(vocab) not in _INITIALS:
+        seen: dict[str, set[str]] = {}
+        for name in set(vocab.provinces_old) | set(vocab.members):
+            words = name.split()
+            if len(words) == 2:
+                seen.setdefault("".join(w[0] for w in words).upper(), set()).add(name)
+        taken = {a.upper() for a in vocab.abbreviations} | set(vocab.not_initials)
+        _INITIALS[id(vocab)] = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1 and k not in taken}
+    return _INITIALS[id(vocab)]
 
 
 def find_agency_spans(folded: str, lexicon: dict[str, str]) -> list[tuple[int, int, str]]:

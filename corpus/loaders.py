@@ -70,7 +70,7 @@ def load_text(text: str, source: str = "") -> Document:
 
 # a converter's footnote body starts its line with the marker; left in place it splits the sentence the page
 # break cut and reads as one more item of the list above it
-_FOOTNOTE = re.compile(r"^\s*<sup>\s*\d+\s*</sup>")
+_FOOTNOTE = re.compile(r"^\s*(?:<sup>\s*\d+\s*</sup>|\[\d{1,2}\]\s)")
 
 
 def _is_cell_line(line: str) -> bool:

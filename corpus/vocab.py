@@ -56,6 +56,7 @@ class Vocabulary:
     descriptive_heads: list[str] = field(default_factory=list)  # "Trung tâm Hỗ trợ phát triển doanh nghiệp …"
     name_stops: list[str] = field(default_factory=list)  # lower-case words where such a name ends
     merger_date: str = "01/7/2025"
+    not_initials: list[str] = field(default_factory=list)  # two capitals that are not a province ("KH" kế hoạch)
     _province_folded: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,6 +108,7 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
         synonyms=synonyms,
         descriptive_heads=ag.get("descriptive_heads", []),
         name_stops=ag.get("name_stops", []),
+        not_initials=prov.get("initials_not_provinces", []),
     )
 
 

@@ -32,6 +32,11 @@ I. MỤC ĐÍCH, YÊU CẦU
 Nâng cao nhận thức của cán bộ, công chức về cải cách hành chính và thu hút nhân tài theo Quyết định số \
 899/QĐ-TTg ngày 31/7/2023 phê duyệt Chiến lược quốc gia về thu hút, trọng dụng nhân tài đến năm 2030.
 
+2. Chỉ tiêu
+
+Nâng cao Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước (sau đây viết tắt \
+là SIPAS) và Chỉ số cải cách hành chính (PAR INDEX) của tỉnh.
+
 II. TỔ CHỨC THỰC HIỆN
 
 1. Sở Nội vụ
@@ -94,3 +99,14 @@ def test_the_plan_own_number_is_still_the_answer_about_the_plan(bot):
 def test_a_row_answer_quotes_the_agencies_as_the_plan_writes_them(bot):
     ans = bot.answer("Hội thi tìm hiểu cải cách hành chính ở Cao Bằng do ai chủ trì, phối hợp với ai?")
     assert ans.found and "Sở Nội vụ" in ans.answer and "Tỉnh đoàn, UBND các huyện, TP" in ans.answer
+
+
+def test_an_agency_named_as_partner_is_told_what_it_works_on(bot):
+    ans = bot.answer("Tỉnh đoàn Cao Bằng được giao nhiệm vụ gì trong kế hoạch tuyên truyền CCHC?")
+    assert ans.found and "Hội thi tìm hiểu cải cách hành chính" in ans.answer and "Sở Nội vụ" in ans.answer
+
+
+def test_a_term_is_defined_when_asked_not_when_used_on_the_way(bot):
+    assert "SIPAS là Chỉ số hài lòng" in bot.answer("SIPAS là gì?").answer
+    ans = bot.answer("Kế hoạch CCHC của Cao Bằng nâng cao những chỉ số nào? Ghi rõ tên viết tắt.")
+    assert "CCHC là" not in ans.answer

@@ -118,3 +118,9 @@ def test_document_numbers_are_read_from_the_question():
     assert q("NĐ 42/2022 quy định về việc gì?").doc_numbers == ["42/2022"]
     assert q("NĐ 42/2022 quy định về việc gì?").attribute == "legal"
     assert q("Kế hoạch ngày 2/4/2024 do ai ký?").doc_numbers == []
+
+
+def test_a_province_written_as_its_capital_initials_is_named_unless_the_initials_mean_something_else():
+    assert q("KH tuyên truyền của VL năm 2024 do ai ký?").provinces == ["Vĩnh Long"]  # KH is kế hoạch
+    assert q("NĐ 42/2022 quy định gì?").provinces == []
+    assert q("chương trình trên TV về cải cách hành chính").provinces == []

@@ -124,9 +124,17 @@ class AgencyDuties:
                     and not any(a.text and a.text in x.text for x in duties)]
             tasks = [t for t in pp.tasks if any(ctx.is_agency(x, prov, q.subject) for x in t.lead)
                      or (t.group and ctx.is_agency(t.group, prov, q.subject))]  # its own rows of the appendix
-            if not duties and not acts and not tasks:
+            # where another agency leads and this one is named to work with it ("phối hợp với Sở Nội vụ, Công an
+            # tỉnh … tổ chức cuộc thi"): part of what it is given, listed after its own duties
+            helps = [x for x in pp.duties if x not in duties and any(ctx.is_agency(c, prov, q.subject)
+                                                                     for c in x.coordinators)]
+            helps_rows = [t for t in pp.tasks if t not in tasks and any(ctx.is_agency(c, prov, q.subject)
+                                                                          for c in t.coordinators)]
+            if not duties and not acts and not tasks and not helps and not helps_rows:
                 continue
             name = duties[0].agency if duties else (acts[0].lead[0] if acts else q.subject)
+            if not duties and not acts and not tasks:
+                name = next((c for x in helps for c in x.coordinators if ctx.is_agency(c, prov, q.subject)), name)
             if tasks and not duties:
                 name = next((t.group for t in tasks if t.group and ctx.is_agency(t.group, prov, q.subject)),
                             tasks[0].lead[0] if tasks[0].lead else name)
@@ -135,7 +143,12 @@ class AgencyDuties:
             lines += [f"- {compose.activity_text(a)}" for a in acts[:6]]
             lines += [f"- Mục {t.row}: {compose.short(t.content, 160)}" + (f" — {compose.short(t.product, 120)}"
                                                                          if t.product else "") for t in tasks[:8]]
-            recs += [*duties[:3], *acts[:1], *tasks[:1]]
+            if helps or helps_rows:
+                lines.append("Phối hợp với cơ quan chủ trì:")
+                lines += [f"- với {x.agency}: {compose.short(x.text, 180)}" for x in helps[:4]]
+                lines += [f"- với {t.lead_text or ', '.join(t.lead)} (Phụ lục, mục {t.row}): "
+                          f"{compose.short(t.content, 140)}" for t in helps_rows[:4]]
+            recs += [*duties[:3], *acts[:1], *tasks[:1], *helps[:1], *helps_rows[:1]]
         if not lines:
             return None
         return found(ctx.k, "\n".join(lines), recs, entity=q.subject)

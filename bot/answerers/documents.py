@@ -46,11 +46,12 @@ class Definitions:
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         plain = " " + " ".join(re.findall(r"[a-z0-9&]+", fold(q.text))) + " "
+        short = len(plain.split()) <= 5
         hits: list[Definition] = []
         for pp in ctx.plans():
             for d in _definitions(pp):
                 term = " ".join(re.findall(r"[a-z0-9&]+", fold(d.term)))
-                if term and f" {term} " in plain:
+                if term and f" {term} " in plain and (short or _asked_term(plain, term)):
                     hits.append(d)
         if not hits:
             return None
@@ -65,6 +66,16 @@ class Definitions:
             provs = ", ".join(dict.fromkeys(ctx.k.plans[x.doc_id].plan.province or "" for x in group))
             lines.append(f"{d.term} là {d.expansion} (theo kế hoạch của {provs}).")
         return found(ctx.k, "\n".join(lines), [g[0] for g in seen.values()])
+
+
+def _asked_term(plain: str, term: str) -> bool:
+    """'PAR INDEX là gì', 'viết tắt của SIPAS': the term is what is asked, not a word used on the way ("KH tuyên
+    truyền CCHC … những chỉ số nào? Ghi rõ tên viết tắt" uses CCHC, it does not ask what it means)."""
+    at = plain.find(f" {term} ")
+    after, before = plain[at + len(term) + 2:][:40], plain[:at][-40:]
+    return bool(re.match(r"\s*(la (gi|chi so gi|viet tat)|viet tat|nghia la|co nghia|la chu viet tat|ten day du|"
+                         r"duoc hieu|dung de chi)", after)
+                or re.search(r"(viet tat cua|ten day du cua|nghia cua|giai thich|khai niem)\s*(chu |tu )?$", before))
 
 
 def _legal_docs(pp: ParsedPlan) -> list[LegalDoc]:
