@@ -10,12 +10,13 @@ on one part never sees the other part's records.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 from dataclasses import dataclass, field
 
 from corpus.records import ParsedPlan, Task
-from corpus.vocab import Vocabulary, fold
+from corpus.vocab import DATA_DIR, Vocabulary, fold
 
 ABBREVIATE = [("cải cách hành chính", "cchc"), ("Sở Thông tin và Truyền thông", "Sở TT&TT"),
               ("Ủy ban nhân dân", "UBND"), ("thủ tục hành chính", "tthc"), ("dịch vụ công", "dvc"),
@@ -48,6 +49,15 @@ class Case:
 
 def _split(key: str) -> str:
     return "fit" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 0 else "report"
+
+
+def _named(agency: str) -> list[str]:
+    """An agency as an answer may name it: its canonical name or any spelling the vocabulary knows for it (an
+    answer quoting the plan's cell writes "UBND các huyện, TP, TX" for Ủy ban nhân dân cấp huyện)."""
+    return [agency, *_SPELLINGS.get(agency, [])]
+
+
+_SPELLINGS: dict[str, list[str]] = json.loads((DATA_DIR / "agencies.json").read_text(encoding="utf-8"))["canonical"]
 
 
 def _topic(text: str, words: int = 9) -> str:
@@ -92,10 +102,10 @@ def _task_cases(pp: ParsedPlan, i: int, t: Task, rng: random.Random) -> list[tup
         return []
     out = []
     if t.lead and not fold(t.lead[0]).startswith("cac "):
-        out.append(("lead", [t.lead[0]], rng.choice(LEAD_T).format(p="{p}", c=c)))
+        out.append(("lead", [_named(t.lead[0])], rng.choice(LEAD_T).format(p="{p}", c=c)))
     coords = [x for x in t.coordinators if not fold(x).startswith("cac ") and len(x) > 6]
     if coords:
-        out.append(("coordinators", [coords[0]], rng.choice(COORD_T).format(p="{p}", c=c)))
+        out.append(("coordinators", [_named(coords[0])], rng.choice(COORD_T).format(p="{p}", c=c)))
     if t.timeline and len(t.timeline) < 80:
         out.append(("timeline", [_distinct_phrase(t.timeline, 3)], rng.choice(TIME_T).format(p="{p}", c=c)))
     if t.budget:

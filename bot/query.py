@@ -54,6 +54,8 @@ class Query:
     asks_funding: bool = False  # where the money comes from
     asks_list: bool = False
     quantity_noun: str = ""  # "thí sinh" in "có bao nhiêu thí sinh"
+    contest_name: list[str] = field(default_factory=list)  # "viet sang kien" in "cuộc thi viết sáng kiến" (folded)
+    contest_label: str = ""  # the same words as written ("viết sáng kiến")
     asked_noun: str = ""  # "giay_to?" for "giấy tờ gì" (the record must name it), "doi_tuong" for "… nào"
     list_noun: str = ""  # "hinh thuc tuyen truyen" for "những hình thức tuyên truyền nào" (folded)
     row: str = ""  # "mục 2.6"
@@ -267,6 +269,30 @@ def _drop_context(provinces: list[str], plain: str) -> list[str]:
     return kept or provinces
 
 
+_CONTEST = re.compile(r"\b(?:cuoc|hoi) thi\s+((?:[a-z0-9]+\s*){1,4})")
+_CONTEST_STOP = {"tim", "hieu", "ve", "cai", "cach", "hanh", "chinh", "cchc", "nam", "tinh", "cua", "do", "tai",
+                 "truc", "tuyen", "nay", "nao", "gi", "duoc", "to", "chuc", "co", "khong", "thi", "sao"}
+
+
+def _contest_name(plain: str, text: str, pt: Patterns, places: list[str]) -> tuple[list[str], str]:
+    """What tells a contest from the others: 'cuộc thi viết sáng kiến về CCHC' -> ['viet', 'sang', 'kien'];
+    nothing for 'cuộc thi tìm hiểu về CCHC' (every plan's contest is one) or 'cuộc thi nào'."""
+    m = _CONTEST.search(plain)
+    if not m:
+        return [], ""
+    words: list[str] = []
+    end = m.start(1)
+    for w in re.finditer(r"[a-z0-9]+", plain[m.start(1):m.end(1)]):
+        if w.group(0) in ("ve", "do", "cua", "nam", "tai", "o", "nao", "gi") or \
+                any(plain.startswith(p, m.start(1) + w.start()) for p in places):
+            break  # the name ends where the sentence goes on
+        words.append(w.group(0))
+        end = m.start(1) + w.end()
+    name = [w for w in words if w not in _CONTEST_STOP and w not in STOPWORDS and w not in pt.generic][:3]
+    label = text[m.start(1):end] if name and len(text) == len(plain) else " ".join(name)
+    return name, label
+
+
 def _list_noun(plain: str, pt: Patterns, names: set[str]) -> str:
     """What a list question enumerates ("những hình thức tuyên truyền nào" -> "hinh thuc tuyen truyen").
 
@@ -348,6 +374,7 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     if m and not re.match(r"(tien|dong|kinh phi|lan|nam|thang|quy|gio|ngay|phan tram|%)", m.group(1)):
         q.quantity_noun = " ".join(w for w in m.group(1).split() if w not in STOPWORDS and w not in pt.generic)
     q.asked_noun = _asked_noun(plain, pt)
+    q.contest_name, q.contest_label = _contest_name(plain, text, pt, [fold(p) for p in named])
     q.list_noun = _list_noun(plain, pt, {fold(p) for p in q.provinces})
     q.asks_list = q.asks_list or bool(q.list_noun)
     m = _ROW.search(folded)

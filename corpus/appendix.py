@@ -102,6 +102,9 @@ def _starts_continuation(row: list[str]) -> bool:
 class _Builder:
     def __init__(self, doc_id: str, vocab: Vocabulary, warnings: list[str]) -> None:
         self.doc_id, self.vocab, self.warnings = doc_id, vocab, warnings
+        self.spellings: dict[str, list[str]] = {}  # canonical agency -> its folded spellings
+        for alias, canon in vocab.agency_alias.items():
+            self.spellings.setdefault(canon, []).append(alias)
         self.tasks: list[Task] = []
         self.raw: list[dict[str, str]] = []  # cell text per task, for merging continuations
         self.total: int | None = None
@@ -125,21 +128,31 @@ class _Builder:
         budget_text = f.get("budget", "")
         budget = parse_money(budget_text, self.unit) if budget_text else None
         notes = [n for n in (f.get("note", ""), budget_text if budget is None else "") if n]
+        lead = split_agencies(f.get("lead", ""), self.vocab)
+        coordinators = split_agencies(f.get("coord", ""), self.vocab)
         return Task(
             doc_id=self.doc_id, row=row, content=f.get("content", ""), product=f.get("product", ""),
-            lead=split_agencies(f.get("lead", ""), self.vocab),
-            coordinators=split_agencies(f.get("coord", ""), self.vocab),
-            lead_text=_as_written(f.get("lead", "")), coordinators_text=_as_written(f.get("coord", "")),
+            lead=lead, coordinators=coordinators,
+            lead_text=_as_written(f.get("lead", ""), lead, self.spellings),
+            coordinators_text=_as_written(f.get("coord", ""), coordinators, self.spellings),
             timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
             group_label=self.group_label, group_budget=self.group_budget,
         )
 
 
-def _as_written(cell: str) -> str:
-    """A lead/partner cell on one line, bullets and breaks turned into commas; empty when too long to quote."""
+def _as_written(cell: str, agencies: list[str], spellings: dict[str, list[str]]) -> str:
+    """A lead/partner cell on one line, bullets and breaks turned into commas, when it names every agency it was
+    read as by one of its spellings ("UBND các huyện, TP, TX"); empty when it groups them ("Các Sở: Nội vụ, Tư
+    pháp" names no "Sở Nội vụ") or is too long to quote, and the canonical names are shown instead."""
     parts = [re.sub(r"^[-+•*]\s*", "", x).strip(" ;,.") for x in re.split(r"\n|;\s+|\s+-\s+", cell)]
-    text = ", ".join(p for p in parts if p)
-    return " ".join(text.split()) if len(text) <= 240 else ""
+    text = " ".join(", ".join(p for p in parts if p).split())
+    if not text or len(text) > 240:
+        return ""
+    folded = fold(text)
+    for a in agencies:
+        if fold(a) not in folded and not any(s in folded for s in spellings.get(a, []) if len(s) > 3):
+            return ""
+    return text
 
 
 def parse_tables(
