@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.patterns import chat_spelling, load_patterns
 from corpus.records import Activity, Definition, Duty, FaqRecord, LegalDoc, ParsedPlan, Passage, Plan, Task
 from corpus.vocab import Vocabulary, fold, nfc
 from retrieval.index import HybridIndex
@@ -59,9 +60,15 @@ class Knowledge:
                     best[key] = (v, w)  # the commonest word with these letters
             self._anagrams = {k: w for k, (_, w) in best.items()}
         known, anagrams = self.index.bm25.idf, self._anagrams
+        pt = load_patterns()
 
         def fix(word: str) -> str:
-            if len(word) < 4 or word in known or not word.isalpha():
+            if word in known:
+                return word
+            chat = chat_spelling(word, known, pt)
+            if chat is not None:
+                return chat
+            if len(word) < 4 or not word.isalpha():
                 return word
             return anagrams.get("".join(sorted(word)), word)
 

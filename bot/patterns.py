@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,19 @@ class Patterns:
     content_after: dict[str, frozenset[str]]
     list_noun: tuple[re.Pattern[str], ...] = ()  # 'những X nào': group 'noun' is X
     merger_locator: re.Pattern[str] | None = None  # 'nay thuộc' before a merged province's new name
+    chat_words: dict[str, str] | None = None  # chat shorthand, folded: 'dc' -> 'duoc', 'ko' -> 'khong'
+    chat_onsets: dict[str, str] | None = None  # chat spelling of a word's onset: 'fi' -> 'phi' (f -> ph)
+
+
+def chat_spelling(word: str, known: Container[str], pt: Patterns) -> str | None:
+    """A folded word written the chat way, as the word it stands for: shorthand ("dc" -> "duoc", "bn" -> "bao
+    nhieu") or an onset ("fi" -> "phi" when "phi" is a known word and "fi" is not); None when it is neither."""
+    if word in (pt.chat_words or {}):
+        return (pt.chat_words or {})[word]
+    for onset, spelled in (pt.chat_onsets or {}).items():
+        if word.startswith(onset) and spelled + word[len(onset):] in known:
+            return spelled + word[len(onset):]
+    return None
 
 
 @lru_cache(maxsize=4)
@@ -50,4 +64,6 @@ def load_patterns(path: str | None = None) -> Patterns:
         content_after={k: frozenset(v) for k, v in raw.get("content_after", {}).items() if not k.startswith("_")},
         list_noun=tuple(re.compile(x) for x in raw.get("list_noun", [])),
         merger_locator=re.compile(raw["merger_locator"]) if raw.get("merger_locator") else None,
+        chat_words={k: v for k, v in raw.get("chat_words", {}).items() if not k.startswith("_")},
+        chat_onsets={k: v for k, v in raw.get("chat_onsets", {}).items() if not k.startswith("_")},
     )

@@ -173,6 +173,9 @@ def find_provinces(q: str, vocab: Vocabulary) -> list[str]:
     initials = _initials(vocab)  # "KH của VL": a province's initials, in capitals, when no other province has them
     found += [(m.start(), initials[m.group(0)]) for m in re.finditer(r"(?<![\w&/-])[A-ZĐ]{2}(?![\w&/-])", q)
               if m.group(0) in initials]
+    lead = re.match(r"\s*([a-zđ]{2})\s*[:,]", q)  # "ht: việc cập nhật …": the province the message is about
+    if lead and lead.group(1).upper() in initials:
+        found.append((lead.start(1), initials[lead.group(1).upper()]))
     return list(dict.fromkeys(name for _, name in sorted(found)))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue import resolve
-from bot.patterns import load_patterns
+from bot.patterns import chat_spelling, load_patterns
 from bot.query import parse_query
 from corpus.vocab import fold, load_vocabulary
 
@@ -124,3 +124,16 @@ def test_a_province_written_as_its_capital_initials_is_named_unless_the_initials
     assert q("KH tuyên truyền của VL năm 2024 do ai ký?").provinces == ["Vĩnh Long"]  # KH is kế hoạch
     assert q("NĐ 42/2022 quy định gì?").provinces == []
     assert q("chương trình trên TV về cải cách hành chính").provinces == []
+    assert q("ht: kinh phí cập nhật TTHC lấy từ đâu?").provinces == ["Hà Tĩnh"]
+
+
+def test_chat_spellings_are_read_as_the_words_they_stand_for():
+    known = {"kinh", "phi", "chuyen", "muc", "truyen", "hinh", "la", "so", "noi", "vu", "giao", "gi"}
+
+    def speller(w: str) -> str:
+        return w if w in known else chat_spelling(w, known, PATTERNS) or w
+
+    budget = parse_query("kinh fi lam chuyen muc truyen hinh la bn?", VOCAB, LEXICON, speller=speller)
+    assert budget.attribute == "budget" and "phi" in budget.folded.split()
+    assert "duoc" in parse_query("so noi vu dc giao gi", VOCAB, LEXICON, speller=speller).folded.split()
+    assert chat_spelling("fax", known, PATTERNS) is None  # "phax" is no word: left as written
