@@ -115,8 +115,8 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
                 and noun not in word_set(fold(unit_text or _flat(r))):
             return Verdict(False, f"không nêu “{shown}” cho nội dung này")  # "cần những giấy tờ gì?"
     if q.contest_name and not isinstance(r, Plan):
-        text = word_set(fold(unit_text or _flat(r)))
-        if "thi" not in text or 2 * sum(w in text for w in q.contest_name) < len(q.contest_name):
+        seen = word_set(fold(unit_text or _flat(r)))
+        if "thi" not in seen or 2 * sum(w in seen for w in q.contest_name) < len(q.contest_name):
             return Verdict(False, f"không có cuộc thi “{q.contest_label}” như câu hỏi nêu")
     if q.topic_terms and coverage == 0 and not q.subject and not q.row:
         return Verdict(False, "không có nội dung về chủ đề này")

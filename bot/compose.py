@@ -35,8 +35,8 @@ def task_text(t: Task, intents: set[str]) -> str:
     if "timeline" in intents and t.timeline:
         first.append(f"Thời gian thực hiện: {t.timeline}.")
     if "budget" in intents:
-        first.append(f"Kinh phí: {vnd(t.budget)}." if t.budget is not None else
-                     f"Kinh phí: {t.note or 'không ghi số cụ thể'}.")
+        first.append(f"Kinh phí: {vnd(t.budget)}" + (f" ({short(t.note, 160)})." if t.note else ".")
+                     if t.budget is not None else f"Kinh phí: {t.note or 'không ghi số cụ thể'}.")
     if "coordinators" in intents and t.coordinators:
         first.append(f"Cơ quan phối hợp: {partners}.")
     if "count" in intents and t.product:

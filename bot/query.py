@@ -54,6 +54,7 @@ class Query:
     asks_funding: bool = False  # where the money comes from
     asks_list: bool = False
     quantity_noun: str = ""  # "thí sinh" in "có bao nhiêu thí sinh"
+    quoted: list[str] = field(default_factory=list)  # titles the question quotes, folded words ("dan hoi so nganh")
     contest_name: list[str] = field(default_factory=list)  # "viet sang kien" in "cuộc thi viết sáng kiến" (folded)
     contest_label: str = ""  # the same words as written ("viết sáng kiến")
     asked_noun: str = ""  # "giay_to?" for "giấy tờ gì" (the record must name it), "doi_tuong" for "… nào"
@@ -226,14 +227,18 @@ def _partners(folded: str, spans: list[tuple[int, int, str]], markers: str) -> l
 _ASKED = re.compile(r"\b([a-z]+)\s+([a-z]+)\s+(?:gi|nao)\b")
 
 
+_QUOTED = re.compile(r"[“«\"]([^”»\"]{4,80})[”»\"]")
+_WHEN_WORDS = {"luc", "khi", "hom", "ngay", "thu", "gio", "thang", "quy", "tuan", "dip", "buoi"}
+
+
 def _asked_noun(plain: str, pt: Patterns) -> str:
     """The two-syllable noun a 'gì/nào' question asks for, unless it is a generic one (nhiệm vụ, cơ quan)."""
     found = list(_ASKED.finditer(plain))
     if not found:
         return ""
     a, b = found[-1].group(1), found[-1].group(2)
-    if a in pt.generic or b in pt.generic or a in STOPWORDS or b in STOPWORDS:
-        return ""
+    if a in pt.generic or b in pt.generic or a in STOPWORDS or b in STOPWORDS or b in _WHEN_WORDS:
+        return ""  # "xem lúc nào", "thứ mấy": a time asked, not a thing
     return f"{a}_{b}" + ("?" if found[-1].group(0).endswith("gi") else "")
 
 
@@ -349,6 +354,8 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
             r"quy dinh (ve )?(gi|viec gi|cai gi)|ve (viec|cai) gi|la gi|ban hanh|phe duyet|ngay nao|noi dung gi",
             folded):
         q.attribute = "legal"  # "NĐ 42/2022 quy định về việc gì?": the cited document, not a duty or a term
+    if q.attribute == "legal" and re.search(r"han chot|thoi han|cua (don vi|co quan|dia phuong) minh", folded):
+        q.attribute = "timeline"  # "hạn chót để các sở ban hành kế hoạch của đơn vị mình": their deadline
     if q.attribute in ("lead", "") and q.asks_amount:
         q.attribute = "budget"
     elif q.attribute == "budget" and "lead" in q.intents and not q.asks_amount:
@@ -377,6 +384,8 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     if m and not re.match(r"(tien|dong|kinh phi|lan|nam|thang|quy|gio|ngay|phan tram|%)", m.group(1)):
         q.quantity_noun = " ".join(w for w in m.group(1).split() if w not in STOPWORDS and w not in pt.generic)
     q.asked_noun = _asked_noun(plain, pt)
+    q.quoted = [t for t in (" ".join(re.findall(r"[a-z0-9]+", fold(m))) for m in _QUOTED.findall(text))
+                if len(t.split()) >= 2]
     q.contest_name, q.contest_label = _contest_name(plain, text, pt, [fold(p) for p in named])
     q.list_noun = _list_noun(plain, pt, {fold(p) for p in q.provinces})
     q.asks_list = q.asks_list or bool(q.list_noun)

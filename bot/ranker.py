@@ -28,6 +28,7 @@ FEATURES = (
     "partner_coord", "task", "task_factual", "task_budget", "duty_duties", "duty_duties_subject", "duty_lead",
     "duty_other", "passage_factual", "passage_heading", "activity", "activity_factual", "coord_present",
     "coord_absent_duty", "row_match", "contest_match", "online_match", "slot_present", "mention_match",
+    "quoted_match",
 )
 
 
@@ -116,6 +117,9 @@ class Ranker:
             f["coord_present"] = float(has)
             f["coord_absent_duty"] = float(not has and isinstance(r, Duty))
         f["row_match"] = float(bool(q.row) and isinstance(r, Task) and r.row == q.row)
+        # a title the question quotes ("chuyên mục “Dân hỏi - Sở ngành trả lời”") names the record that has it
+        f["quoted_match"] = float(bool(q.quoted) and any(t in " ".join(re.findall(r"[a-z0-9]+", f_text))
+                                                          for t in q.quoted))
         f["contest_match"] = float("contest" in q.topics and bool(re.search(r"cuoc thi|hoi thi", f_text)))
         f["online_match"] = float("online" in q.topics and bool(re.search(r"dich vu cong|truc tuyen|buu chinh",
                                                                            f_text)))

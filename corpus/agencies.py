@@ -168,6 +168,9 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
             best = key
     if best:
         return piece[: len(best)]
+    own = _with_province(piece, folded, vocab)  # "Đài Phát thanh và Truyền hình Nghệ An": the "… tỉnh" alias
+    if own:
+        return own
     words = piece.split()
     head = next((h for h in vocab.descriptive_heads if piece.startswith(h + " ")), "")
     first = len(head.split()) if head else 1  # "Trung tâm" is one head, its "tâm" no end of the name
@@ -185,6 +188,19 @@ def cut_name(piece: str, vocab: Vocabulary) -> str | None:
     while kept and kept[-1] in {"và", "-", "&", "của"}:
         kept.pop()
     return " ".join(kept) if len(kept) >= 2 else None
+
+
+def _with_province(piece: str, folded: str, vocab: Vocabulary) -> str | None:
+    """A provincial agency written with its province's name where the vocabulary writes "tỉnh"."""
+    for name in {*vocab.provinces_old, *vocab.members}:
+        p = fold(name)
+        at = folded.find(" " + p, 0, 90)
+        if at < 0 or (len(folded) > at + 1 + len(p) and folded[at + 1 + len(p)].isalnum()):
+            continue
+        key = folded[:at] + " tinh"
+        if key in vocab.agency_alias or folded[:at] in vocab.agency_alias:
+            return piece[: at + 1 + len(p)]
+    return None
 
 
 def _descriptive(words: list[str], start: int, vocab: Vocabulary) -> list[str]:

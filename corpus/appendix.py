@@ -125,9 +125,11 @@ class _Builder:
         self.tasks[-1] = self._task(raw, self.tasks[-1].row, self.tasks[-1].line)
 
     def _task(self, f: dict[str, str], row: str, line: int) -> Task:
+        f = _split_roles(f)
         budget_text = f.get("budget", "")
         budget = parse_money(budget_text, self.unit) if budget_text else None
-        notes = [n for n in (f.get("note", ""), budget_text if budget is None else "") if n]
+        funding = f"Nguồn kinh phí: {f['funding'].strip()}" if f.get("funding", "").strip() else ""
+        notes = [n for n in (f.get("note", ""), budget_text if budget is None else "", funding) if n]
         lead = split_agencies(f.get("lead", ""), self.vocab)
         coordinators = split_agencies(f.get("coord", ""), self.vocab)
         return Task(
@@ -138,6 +140,30 @@ class _Builder:
             timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
             group_label=self.group_label, group_budget=self.group_budget,
         )
+
+
+_ROLE = re.compile(r"\(\s*(chủ trì|phối hợp)\s*\)", re.I)
+
+
+def _split_roles(f: dict[str, str]) -> dict[str, str]:
+    """One "Cơ quan thực hiện" cell for both roles: "Công an tỉnh (chủ trì); Sở Tư pháp, BHXH tỉnh (phối hợp)"
+    -> lead "Công an tỉnh", partners "Sở Tư pháp, BHXH tỉnh" (a partner column, if any, keeps its own)."""
+    cell = f.get("lead", "")
+    marks = list(_ROLE.finditer(cell))
+    if not marks:
+        return f
+    roles: dict[str, list[str]] = {"chủ trì": [], "phối hợp": []}
+    start = 0
+    for m in marks:
+        roles[m.group(1).lower()].append(cell[start:m.start()].strip(" ;,.-\n"))
+        start = m.end()
+    if not roles["chủ trì"]:
+        return f
+    out = dict(f, lead="; ".join(x for x in roles["chủ trì"] if x))
+    partners = "; ".join(x for x in roles["phối hợp"] if x)
+    if partners:
+        out["coord"] = f"{f['coord']}; {partners}" if f.get("coord") else partners
+    return out
 
 
 def _as_written(cell: str, agencies: list[str], spellings: dict[str, list[str]]) -> str:

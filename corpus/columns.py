@@ -15,6 +15,7 @@ COLUMNS = {
     "lead": ("chu tri", "don vi thuc hien", "co quan thuc hien"),
     "coord": ("phoi hop",),
     "time": ("thoi gian", "tien do", "thoi han"),
+    "funding": ("nguon kinh phi", "nguon von", "nguon ngan sach"),  # before "budget": "Nguồn kinh phí" is no sum
     "budget": ("kinh phi", "du toan", "so tien"),
     "note": ("ghi chu",),
 }

@@ -54,6 +54,10 @@ PHỤ LỤC
 STT\tNội dung\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian\tKinh phí (đồng)
 1\tHội thi tìm hiểu cải cách hành chính\tSở Nội vụ\tTỉnh đoàn, UBND các huyện, TP\tQuý III\t50.000.000 \
 (theo Công văn số 310/STC-HCSN ngày 12 tháng 3 năm 2024 của Sở Tài chính)
+2\tChuyên mục truyền hình “Dân hỏi - Sở ngành trả lời”, phát lúc 20 giờ 30 thứ Sáu cuối tháng\tĐài Phát thanh \
+và Truyền hình tỉnh\tSở Nội vụ\tHằng tháng\t60.000.000
+3\tChuyên mục truyền hình “Chính quyền với người dân”, phát lúc 19 giờ thứ Hai\tĐài Phát thanh và Truyền hình \
+tỉnh\tSở Tư pháp\tHằng tháng\t40.000.000
 """
 
 
@@ -110,3 +114,8 @@ def test_a_term_is_defined_when_asked_not_when_used_on_the_way(bot):
     assert "SIPAS là Chỉ số hài lòng" in bot.answer("SIPAS là gì?").answer
     ans = bot.answer("Kế hoạch CCHC của Cao Bằng nâng cao những chỉ số nào? Ghi rõ tên viết tắt.")
     assert "CCHC là" not in ans.answer
+
+
+def test_a_title_the_question_quotes_picks_the_row_that_has_it(bot):
+    ans = bot.answer("Tôi muốn xem chương trình “Dân hỏi - Sở ngành trả lời” của Cao Bằng thì xem lúc nào?")
+    assert ans.found and "20 giờ 30" in ans.answer.split("\n")[0]

@@ -73,6 +73,8 @@ def _asked_term(plain: str, term: str) -> bool:
     truyền CCHC … những chỉ số nào? Ghi rõ tên viết tắt" uses CCHC, it does not ask what it means)."""
     at = plain.find(f" {term} ")
     after, before = plain[at + len(term) + 2:][:40], plain[:at][-40:]
+    if len(plain[:at].split()) > 4 and not re.search(r"(viet tat cua|ten day du cua|nghia cua)\s*$", before):
+        return False  # "Chủ đề năm 2024 … của kế hoạch tuyên truyền CCHC là gì?" asks the theme, not CCHC
     return bool(re.match(r"\s*(la (gi|chi so gi|viet tat)|viet tat|nghia la|co nghia|la chu viet tat|ten day du|"
                          r"duoc hieu|dung de chi)", after)
                 or re.search(r"(viet tat cua|ten day du cua|nghia cua|giai thich|khai niem)\s*(chu |tu )?$", before))

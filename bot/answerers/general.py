@@ -142,7 +142,7 @@ class BestRecord:
             if not q.in_domain:
                 return refuse(off_topic_text())
             return refuse(not_found_text(q, reason))
-        if not q.in_domain and best.coverage < 0.5:
+        if not q.in_domain and best.coverage < 0.5 and not best.features.get("quoted_match"):
             return refuse(off_topic_text())
         chosen = [best]
         for c in cands[:6]:
