@@ -9,6 +9,7 @@ from dataclasses import replace
 from bot import compose
 from bot.answerability import check
 from bot.answerers.base import Ctx
+from bot.answerers.budget_lines import states_money
 from bot.knowledge import agency_key
 from bot.query import Query
 from bot.result import Result, found
@@ -233,7 +234,8 @@ class BudgetWithoutFigures:
         return (q.asks_amount or q.attribute == "budget") and ctx.docs is not None and not any(
             ctx.k.plans[d].plan.appendix_total or ctx.k.plans[d].plan.budget_total
             or any(t.budget for t in ctx.k.plans[d].tasks)
-            or any(a.budget for a in ctx.k.plans[d].activities) for d in ctx.docs)
+            or any(a.budget for a in ctx.k.plans[d].activities)
+            or states_money(ctx.k.plans[d]) for d in ctx.docs)  # a sum in its prose: "no figure" would be false
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         own = record_funding(q, ctx)

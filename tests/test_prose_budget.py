@@ -1,0 +1,75 @@
+"""A prose-only plan states its sums in its funding part: they are answered from there, and a sum it does not
+state is refused while saying what it does fund (never "no figure is given" when figures are). Invented plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.factory import build_index
+from bot.knowledge import Knowledge
+from config.settings import Settings
+from library.store import CorpusStore
+
+PLAN = """ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN
+Số: 51/KH-UBND
+Điện Biên, ngày 05 tháng 3 năm 2024
+
+KẾ HOẠCH
+Thông tin, tuyên truyền cải cách hành chính tỉnh Điện Biên năm 2024
+
+I. MỤC ĐÍCH, YÊU CẦU
+
+1. Mục đích
+
+Nâng cao nhận thức của người dân về dịch vụ công trực tuyến.
+
+II. NHIỆM VỤ
+
+1. Cuộc thi trực tuyến
+
+Sở Nội vụ chủ trì tổ chức cuộc thi trực tuyến tìm hiểu cải cách hành chính trong tháng 8/2024.
+
+2. Tình nguyện hỗ trợ dịch vụ công
+
+Tỉnh đoàn chủ trì tổ chức các đội thanh niên tình nguyện hỗ trợ người dân nộp hồ sơ trực tuyến trong hè 2024.
+
+III. KINH PHÍ THỰC HIỆN
+
+1. Tổng kinh phí cấp tỉnh: 600 triệu đồng từ ngân sách tỉnh năm 2024, trong đó:
+- Giao Sở Nội vụ: 400 triệu đồng (bao gồm 120 triệu đồng tổ chức cuộc thi trực tuyến).
+- Giao Sở Thông tin và Truyền thông: 200 triệu đồng để duy trì chuyên mục trên Cổng Thông tin điện tử tỉnh.
+
+2. Các sở, ngành bố trí kinh phí trong dự toán chi thường xuyên của cơ quan mình.
+
+IV. TỔ CHỨC THỰC HIỆN
+
+1. Sở Nội vụ
+- Chủ trì, theo dõi, đôn đốc việc thực hiện Kế hoạch.
+
+2. Tỉnh đoàn
+- Chủ trì các đội thanh niên tình nguyện hỗ trợ dịch vụ công.
+"""
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory) -> Assistant:
+    root = tmp_path_factory.mktemp("prose-budget")
+    plans = root / "plans"
+    plans.mkdir()
+    (plans / "903_dien_bien.txt").write_text(PLAN, encoding="utf-8")
+    store = CorpusStore(dirs=[plans])
+    index = build_index(Settings(data_dir=root / "data", embedder="hash"), store=store)
+    return Assistant(Knowledge(plans={d.doc_id: d.parsed for d in store.documents()}, index=index,
+                               vocab=store.vocab))
+
+
+def test_an_agency_sum_written_in_the_funding_prose_is_the_answer(bot):
+    ans = bot.answer("Sở Thông tin và Truyền thông Điện Biên được giao bao nhiêu tiền?")
+    assert ans.found and "200 triệu đồng" in ans.answer
+
+
+def test_a_sum_the_plan_does_not_state_is_refused_with_what_it_does_fund(bot):
+    ans = bot.answer("Tỉnh đoàn Điện Biên được cấp bao nhiêu kinh phí cho đội tình nguyện?")
+    assert not ans.found and "không ghi kinh phí riêng" in ans.answer and "600 triệu đồng" in ans.answer
+    assert "không nêu số tiền cụ thể" not in ans.answer
