@@ -7,14 +7,16 @@ in the plan), else the answer is an honest ``found: false`` that says what is mi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.knowledge import Knowledge, Record, agency_key
 from bot.query import Query
 from corpus.records import Activity, Duty, Passage, Plan, Task
-from corpus.vocab import fold, nfc
+from corpus.vocab import fold, nfc, prose_words
 from retrieval.text import word_set
 
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|nghìn|ngàn)?\s*đồng", re.I)
 SLOT_NAMES = {"timeline": "thời gian thực hiện", "budget": "kinh phí cụ thể", "coordinators": "cơ quan phối hợp",
               "place": "địa điểm", "count": "số lượng sản phẩm", "lead": "cơ quan chủ trì"}
 
@@ -77,6 +79,8 @@ def _passage_names_agency(k: Knowledge, r: Passage, key: str) -> bool:
 
 def _slot_value(q: Query, r: Record) -> bool:
     a = q.attribute
+    if a == "budget" and isinstance(r, Passage | Duty):  # a sentence with no sum and no word of money answers no sum
+        return bool(_MONEY.search(r.text) or re.search(r"kinh phi|ngan sach|du toan|nguon von", fold(r.text)))
     if isinstance(r, Task):
         return {"timeline": bool(r.timeline), "budget": r.budget is not None or bool(r.note),
                 "coordinators": bool(r.coordinators), "count": bool(r.product), "place": True}.get(a, True)
@@ -88,7 +92,7 @@ def _slot_value(q: Query, r: Record) -> bool:
 
 def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "") -> Verdict:
     """Answerable from this record? Agency slots first, then the attribute, then the topic."""
-    if q.subject and (q.attribute in ("duties", "lead", "") or not q.topic_terms):
+    if q.subject and (q.attribute in ("duties", "lead", "", "budget") or not q.topic_terms):
         named = _record_names_agency(k, r, q.subject) if not isinstance(r, Passage) else \
             _passage_names_agency(k, r, q.subject)
         if not named:
@@ -101,6 +105,10 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
         missing = [a for a in q.abbreviations if a not in text]
         if missing:
             return Verdict(False, f"không giải thích “{missing[0].upper()}”")
+    if q.attribute == "budget" or q.asks_amount or re.search(r"\b(thuong|tri gia)\b.*\bbao nhieu\b", q.folded):
+        part = _named_part(q, unit_text or _flat(r))
+        if part:  # "giải nhất được thưởng bao nhiêu?": a sum for the contest is not the prize
+            return Verdict(False, f"không ghi riêng “{part}”")
     if q.attribute in SLOT_NAMES and not _slot_value(q, r):
         return Verdict(False, f"không ghi {SLOT_NAMES[q.attribute]} cho nội dung này")
     words = set(fold(unit_text or _flat(r)).replace(",", " ").replace(".", " ").split())
@@ -121,6 +129,17 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
     if q.topic_terms and coverage == 0 and not q.subject and not q.row:
         return Verdict(False, "không có nội dung về chủ đề này")
     return Verdict(True)
+
+
+def _named_part(q: Query, text: str) -> str:
+    """A part of a sum the question names (prose.json ``sum_parts``: giải nhất, nhuận bút …) that the record lacks."""
+    for part in prose_words().get("sum_parts", []):
+        if fold(part) not in q.folded:
+            continue
+        lines = [x for x in re.split(r"\n|(?<=[.;])\s+", text) if fold(part) in fold(x)]
+        if not any(_MONEY.search(x) for x in lines):  # not named, or named with no sum ("01 giải Nhất, …")
+            return part
+    return ""
 
 
 def _flat(r: Record) -> str:

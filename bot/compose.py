@@ -252,9 +252,13 @@ def task_cells(t: Task) -> str:
     return " | ".join(bits)
 
 
-def activity_text(a: Activity, attribute: str = "") -> str:
-    """An activity written in prose, the asked slot first."""
+def activity_text(a: Activity, attribute: str = "", asked: list[str] | None = None) -> str:
+    """An activity written in prose, the asked slot first; a line of its own text the question's words point at
+    ("Cơ cấu giải thưởng: …" for "giải thưởng thế nào?") before everything else."""
     first: list[str] = []
+    detail = _asked_line(a.text, asked or [])
+    if detail:
+        first.append(detail.rstrip(".;") + ".")
     if attribute == "timeline" and a.time:
         first.append(f"Thời gian: {a.time}.")
     if attribute == "place" and a.place:
@@ -279,6 +283,19 @@ def activity_text(a: Activity, attribute: str = "") -> str:
         elif a.funding:
             lines.append(f"Nguồn kinh phí: {short(a.funding, 160)}.")
     return " ".join(lines)
+
+
+def _asked_line(text: str, asked: list[str]) -> str:
+    """The labelled line ("Label: value") of an activity's text whose label carries most of the asked words."""
+    best, best_hits = "", 0
+    for line in text.split("\n"):
+        head, sep, value = line.strip(" -+•").partition(":")
+        if not sep or not value.strip() or len(head) > 40:
+            continue
+        hits = len(set(asked) & set(re.findall(r"[a-z0-9]+", fold(head))))
+        if hits > best_hits:
+            best, best_hits = line.strip(" -+•"), hits
+    return short(best, 300) if best_hits >= 2 or (best_hits == 1 and len(asked) <= 2) else ""
 
 
 def legal_doc_text(d: LegalDoc) -> str:

@@ -119,7 +119,9 @@ def _activities(u: _Unit, doc_id: str, vocab: Vocabulary) -> list[Activity]:
     contest, event, _ = _kind_patterns()
     clauses = [c for c in sentences(text) if contest.search(c) or event.search(c)][:MAX_EVENTS]
     wide = read_facts(text)
-    if len(clauses) >= 2 and not _label_name(text):
+    # "Cuộc thi X" + "- Cơ quan chủ trì: …", "- Thời gian: …" lines: one activity described field by field
+    described = any((lab := labelled(x)) and lab[0] in ("lead", "coordinators") for x in text.split("\n"))
+    if len(clauses) >= 2 and not _label_name(text) and not described:
         return [a for c in clauses if (a := _one(c, u, doc_id, vocab, text, wide))]
     a = _one(text, u, doc_id, vocab, text, wide)
     return [a] if a else []
@@ -183,8 +185,8 @@ def _one(clause: str, u: _Unit, doc_id: str, vocab: Vocabulary, whole: str, wide
     if not u.agencies and not (explicit or dated or facts.budget is not None):
         return None  # a topic or a form of communication in "Nội dung, hình thức", not an activity
     name = _name(clause)
-    if len(name.split()) < 2:
-        return None
+    if len(name.split()) < 2 or fold(name) in ("cuoc thi", "hoi thi"):
+        return None  # "động viên học sinh tham gia cuộc thi tại điểm 4" refers to a contest, it is not one
     coordinators = [c for c in coordinators if c not in lead]
     return Activity(doc_id=doc_id, name=name, kind=kind, lead=lead, coordinators=coordinators, time=facts.time,
                     place=facts.place, product=facts.product, budget=facts.budget, funding=facts.funding,
@@ -199,7 +201,8 @@ def _roles(text: str, u: _Unit, vocab: Vocabulary) -> tuple[list[str], list[str]
     for piece in text.split("\n"):  # "- Cơ quan phối hợp: A; B" lines joined by _group
         lab = labelled(piece)
         if lab and lab[0] in ("lead", "coordinators"):
-            (lead if lab[0] == "lead" else coord).extend(split_agencies(lab[1], vocab))
+            # "Sở TT&TT (xây dựng phần mềm thi)": what the agency does is not part of its name
+            (lead if lab[0] == "lead" else coord).extend(split_agencies(re.sub(r"\([^)]*\)", "", lab[1]), vocab))
             explicit = explicit or lab[0] == "lead"
     f = fold(text)
     at = f.find("chu tri")

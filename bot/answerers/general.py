@@ -21,7 +21,7 @@ def render(r: Record, q: Query) -> str:
     if isinstance(r, Task):
         return compose.task_text(r, q.intents | {q.attribute})
     if isinstance(r, Activity):
-        return compose.activity_text(r, q.attribute)
+        return compose.activity_text(r, q.attribute, q.topic_words)
     if isinstance(r, Duty):
         return compose.duty_text(r, q.intents, q.topic_words)
     if isinstance(r, Passage):
