@@ -77,7 +77,8 @@ def _passage_names_agency(k: Knowledge, r: Passage, key: str) -> bool:
     return any(n in text or (prov and n.replace("tỉnh", prov) in text) for n in names)
 
 
-def _slot_value(q: Query, r: Record) -> bool:
+def slot_value(q: Query, r: Record) -> bool:
+    """Does the record carry the attribute asked (a time, a sum, partners …)?"""
     a = q.attribute
     if a == "budget" and isinstance(r, Passage | Duty):  # a sentence with no sum and no word of money answers no sum
         return bool(_MONEY.search(r.text) or re.search(r"kinh phi|ngan sach|du toan|nguon von", fold(r.text)))
@@ -109,9 +110,9 @@ def check(k: Knowledge, q: Query, r: Record, coverage: float, unit_text: str = "
         part = _named_part(q, unit_text or _flat(r))
         if part:  # "giải nhất được thưởng bao nhiêu?": a sum for the contest is not the prize
             return Verdict(False, f"không ghi riêng “{part}”")
-    if q.attribute in SLOT_NAMES and not _slot_value(q, r):
+    if q.attribute in SLOT_NAMES and not slot_value(q, r):
         return Verdict(False, f"không ghi {SLOT_NAMES[q.attribute]} cho nội dung này")
-    words = set(fold(unit_text or _flat(r)).replace(",", " ").replace(".", " ").split())
+    words = set(re.findall(r"[a-z0-9]+", fold(unit_text or _flat(r))))  # "02 kỳ/tháng" names "kỳ"
     if q.quantity_noun and not all(w in words for w in q.quantity_noun.split()):
         return Verdict(False, f"không nêu số lượng “{q.quantity_noun}”")
     if q.asked_noun:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 
+from bot import followup
 from bot.answer import Answer
 from bot.answerers import EXAMPLES, HELP, Answerer, Ctx, default_answerers
 from bot.answerers.base import off_topic_text
@@ -68,12 +69,13 @@ class Assistant:
             q.provinces = [province]  # the channel's default (widget data-province, /tinh): never an override
         elif not q.provinces and not q.plan_ref and meta.get("province"):
             q.provinces = [meta["province"]]
-        res = self.answer_query(q)
+        res = followup.answer_from(self.k, q, meta.get("record")) or self.answer_query(q)
         res.question = standalone_text(q)
         if session_id:
             if res.widened:  # the next turn should not keep the scope that did not hold the answer
                 q = replace(q, provinces=[], plan_ref="", year=None)
-            self.sessions.append(sid, res.question, {"query": q.to_dict(), "entity": res.entity})
+            self.sessions.append(sid, res.question, {"query": q.to_dict(), "entity": res.entity,
+                                                     "record": followup.locate(self.k, res)})
         return self._done(res, sid, res.question)
 
     def understand(self, text: str, meta: dict | None = None) -> Query:

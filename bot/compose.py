@@ -129,6 +129,12 @@ def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:
             break
         chosen.append((-neg_i, s))
         size += len(s)
+    for i, s in sorted(chosen):  # "… trong năm 2024;" + "hoàn thành trước ngày 30/11/2024.": one bullet's clauses
+        nxt = i + 1
+        if s.endswith(";") and nxt < len(sents) and sents[nxt][:1].islower() and nxt not in dict(chosen) \
+                and size + len(sents[nxt]) <= limit:
+            chosen.append((nxt, sents[nxt]))
+            size += len(sents[nxt])
     return " ".join(s for _, s in sorted(chosen))
 
 

@@ -137,7 +137,7 @@ class _Builder:
             lead=lead, coordinators=coordinators,
             lead_text=_as_written(f.get("lead", ""), lead, self.spellings),
             coordinators_text=_as_written(f.get("coord", ""), coordinators, self.spellings),
-            timeline=f.get("time", ""), budget=budget, note=" ".join(notes), group=self.group, line=line,
+            timeline=f.get("time", ""), budget=budget, note="; ".join(notes), group=self.group, line=line,
             group_label=self.group_label, group_budget=self.group_budget,
         )
 

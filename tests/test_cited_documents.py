@@ -119,3 +119,13 @@ def test_a_term_is_defined_when_asked_not_when_used_on_the_way(bot):
 def test_a_title_the_question_quotes_picks_the_row_that_has_it(bot):
     ans = bot.answer("Tôi muốn xem chương trình “Dân hỏi - Sở ngành trả lời” của Cao Bằng thì xem lúc nào?")
     assert ans.found and "20 giờ 30" in ans.answer.split("\n")[0]
+
+
+def test_a_bare_follow_up_asks_the_row_just_answered(bot):
+    sid = "follow-row"
+    first = bot.answer("Chuyên mục “Chính quyền với người dân” ở Cao Bằng do ai chủ trì?", session_id=sid)
+    assert first.found and "Đài Phát thanh và Truyền hình" in first.answer
+    again = bot.answer("còn kinh phí?", session_id=sid)
+    assert again.found and "40.000.000" in again.answer.split("\n")[0]
+    when = bot.answer("phát sóng lúc mấy giờ?", session_id=sid)
+    assert when.found and "19 giờ" in when.answer.split("\n")[0]
