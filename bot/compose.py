@@ -262,7 +262,7 @@ def activity_text(a: Activity, attribute: str = "", asked: list[str] | None = No
     """An activity written in prose, the asked slot first; a line of its own text the question's words point at
     ("Cơ cấu giải thưởng: …" for "giải thưởng thế nào?") before everything else."""
     first: list[str] = []
-    detail = _asked_line(a.text, asked or [])
+    detail = _asked_line(a.text, asked or []) or _asked_clause(a, asked or [], attribute)
     if detail:
         first.append(detail.rstrip(".;") + ".")
     if attribute == "timeline" and a.time:
@@ -302,6 +302,28 @@ def _asked_line(text: str, asked: list[str]) -> str:
         if hits > best_hits:
             best, best_hits = line.strip(" -+•"), hits
     return short(best, 300) if best_hits >= 2 or (best_hits == 1 and len(asked) <= 2) else ""
+
+
+_WHEN = re.compile(r"\d{1,2}\s*giờ|\bthứ (?:hai|ba|tư|năm|sáu|bảy)\b|chủ nhật|tháng \d|quý [IV]|\d{1,2}/\d{1,2}", re.I)
+
+
+def _asked_clause(a: Activity, asked: list[str], attribute: str) -> str:
+    """The clause of an activity's text that answers what the question adds to its name ("vòng chung kết … tháng
+    mấy" -> "chung kết cấp tỉnh tháng 9/2025"; "thứ mấy, mấy giờ" -> "phát sóng lúc 20 giờ 10 phút tối thứ Năm")."""
+    named = set(re.findall(r"[a-z0-9]+", fold(a.name)))
+    extra = [w for w in asked if w not in named]
+    best, best_hits = "", 0
+    for clause in re.split(r"(?<=[,;.])\s+|\n", a.text):
+        if attribute == "timeline" and not _WHEN.search(clause):
+            continue
+        if clause.strip() and fold(clause.strip(" .;,")) in fold(a.time or "-"):
+            continue  # already the activity's time
+        hits = len(set(extra) & set(re.findall(r"[a-z0-9]+", fold(clause))))
+        if attribute == "timeline":
+            hits += 1  # a time clause is what a "when" question wants
+        if hits > best_hits:
+            best, best_hits = clause.strip(" -+•"), hits
+    return short(best, 240) if best_hits >= 2 else ""
 
 
 def legal_doc_text(d: LegalDoc) -> str:

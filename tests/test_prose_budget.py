@@ -33,7 +33,12 @@ II. NHIỆM VỤ
 - Cơ cấu giải thưởng: 01 giải Nhất, 02 giải Nhì, 05 giải Khuyến khích.
 - Kinh phí: 120 triệu đồng.
 
-2. Tình nguyện hỗ trợ dịch vụ công
+2. Chuyên mục truyền hình
+- Đài Phát thanh và Truyền hình Điện Biên chủ trì sản xuất chuyên mục "Dân vận khéo", thời lượng 15 phút/số, phát sóng \
+lúc 20 giờ 10 phút tối thứ Năm hằng tuần; vòng phát lại vào sáng thứ Bảy.
+- Thời gian: hằng tháng.
+
+3. Tình nguyện hỗ trợ dịch vụ công
 
 Tỉnh đoàn chủ trì tổ chức các đội thanh niên tình nguyện hỗ trợ người dân nộp hồ sơ trực tuyến trong hè 2024.
 
@@ -86,3 +91,13 @@ def test_a_contest_described_field_by_field_is_one_activity_with_its_lead_partne
     ans = bot.answer("Cuộc thi trực tuyến của Điện Biên có cơ cấu giải thưởng thế nào, ai phối hợp?")
     assert ans.found and "01 giải Nhất" in ans.answer and "Sở Thông tin và Truyền thông" in ans.answer
     assert "(xây dựng phần mềm thi)" not in ans.answer.split("Cơ cấu")[0]  # partners named without their task
+
+
+def test_a_when_question_gets_the_clause_with_the_clock_time_not_only_the_period(bot):
+    ans = bot.answer("Chuyên mục Dân vận khéo của Điện Biên phát sóng thứ mấy, lúc mấy giờ?")
+    assert ans.found and "20 giờ 10" in ans.answer and "thứ Năm" in ans.answer
+
+
+def test_the_total_comes_with_the_plans_own_sentence_on_how_it_is_split(bot):
+    ans = bot.answer("Tổng kinh phí kế hoạch tuyên truyền CCHC Điện Biên là bao nhiêu?")
+    assert ans.found and "600" in ans.answer

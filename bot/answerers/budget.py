@@ -9,7 +9,7 @@ from dataclasses import replace
 from bot import compose
 from bot.answerability import check
 from bot.answerers.base import Ctx
-from bot.answerers.budget_lines import states_money
+from bot.answerers.budget_lines import money_lines, states_money
 from bot.knowledge import agency_key
 from bot.query import Query
 from bot.result import Result, found
@@ -147,11 +147,17 @@ class TotalBudget:
                              f"{vnd(pp.plan.budget_total)}{funding}.")
                 recs.append(funding_passage(pp) or pp.plan)
                 continue
+            stated = next((x for x, _ in money_lines(pp) if re.search(r"\btong\b", fold(x))), "")
             if total is None:
+                if stated:  # a prose plan: its funding part states the total ("Tổng kinh phí cấp tỉnh: 600 triệu")
+                    parts.append(f"{compose.plan_tag(pp.plan)}{compose.short(stated, 420)}")
+                    recs.append(funding_passage(pp) or pp.plan)
                 continue
             parts.append(f"{compose.plan_tag(pp.plan)}Tổng kinh phí thực hiện theo Phụ lục: {vnd(total)} "
                          f"({len([t for t in pp.tasks if t.budget])} nhiệm vụ có ghi kinh phí).")
             recs.append(pp.plan)
+            if stated:  # the plan's own sentence, with how the total is split ("ngân sách tỉnh … 870 triệu đồng")
+                parts.append(f"Kế hoạch ghi: {compose.short(stated, 360)}")
         if not parts:
             return None
         return found(ctx.k, "\n".join(parts), recs)
