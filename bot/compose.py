@@ -141,7 +141,8 @@ def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:
 def plan_facts(plan: Plan, folded_q: str) -> str:
     """Number, date, signer or legal bases, whichever the question asks for."""
     lines: list[str] = []
-    asks_basis = re.search(r"can cu|thuc hien (theo )?(quyet dinh|ke hoach|van ban)|cua bo|quyet dinh nao", folded_q)
+    asks_basis = re.search(r"\bcan cu\b|thuc hien (theo )?(quyet dinh|ke hoach|van ban)|cua bo|quyet dinh nao",
+                           folded_q)
     if re.search(r"ky|nguoi ky|ai ky", folded_q) and plan.signer:
         lines.append(f"Người ký: {plan.signer_title or ''} {plan.signer}".replace("  ", " ") + ".")
     if asks_basis and plan.legal_bases:
@@ -170,11 +171,11 @@ _OWN_PLAN = re.compile(r"(quyet dinh|van ban) ban hanh ke hoach|so hieu|ngay ban
 
 def asks_cited_document(folded_q: str) -> bool:
     """Is the question about a document the plan cites (not the plan's own number/date/signer)?"""
-    if re.search(r"to trinh|nghi quyet|chi thi|nghi dinh|thong tu|cong van|\bluat\b|duoc dan|can cu", folded_q):
+    if re.search(r"to trinh|nghi quyet|chi thi|nghi dinh|thong tu|cong van|\bluat\b|duoc dan|\bcan cu\b", folded_q):
         return True
     if _OWN_PLAN.search(folded_q):
         return False
-    return bool(re.search(r"can cu|thuc hien (theo )?(quyet dinh|ke hoach|van ban|chi thi)|duoc dan|de nghi|"
+    return bool(re.search(r"\bcan cu\b|thuc hien (theo )?(quyet dinh|ke hoach|van ban|chi thi)|duoc dan|de nghi|"
                           r"cua (bo|thu tuong|chinh phu|ubnd|uy ban|tinh uy|so)|quyet dinh nao|ke hoach nao|"
                           r"to trinh|nghi quyet|chi thi|nghi dinh|thong tu|cong van|luat|theo (quyet dinh|ke hoach)",
                           folded_q))

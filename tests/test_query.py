@@ -137,3 +137,8 @@ def test_chat_spellings_are_read_as_the_words_they_stand_for():
     assert budget.attribute == "budget" and "phi" in budget.folded.split()
     assert "duoc" in parse_query("so noi vu dc giao gi", VOCAB, LEXICON, speller=speller).folded.split()
     assert chat_spelling("fax", known, PATTERNS) is None  # "phax" is no word: left as written
+
+
+def test_a_citizen_id_card_is_not_a_legal_basis_question():
+    assert q("đổi căn cước công dân mất mấy ngày?").attribute != "legal"  # "can cuoc" is not "căn cứ"
+    assert q("Kế hoạch căn cứ những văn bản nào?").attribute == "legal"

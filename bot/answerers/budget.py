@@ -183,13 +183,18 @@ def record_funding(q: Query, ctx: Ctx) -> Result | None:
     funding beats the plan's general funding sentence."""
     if not q.topic_terms:
         return None
-    for c in ctx.candidates(q)[:1]:  # only the record the question clearly names
+    cands = ctx.candidates(q)
+    # only the record the question clearly names: the top one, or a row/activity just under a passage
+    near = [c for c in cands[:2] if c is cands[0] or c.score >= 0.9 * cands[0].score]
+    for c in near[:1] if not isinstance(near[0].record, Passage) else near[1:2]:
         r = c.record
         if not isinstance(r, (Task, Activity, Duty)):  # only a row, an activity or a duty has its own funding
             continue
         money = r.note if isinstance(r, Task) else (r.funding or _funding_clause(r.text)) \
             if isinstance(r, Activity) else _funding_clause(r.text) if isinstance(r, Duty) else ""
-        if c.coverage < 0.7 or not money or not _FUNDING_WORDS.search(fold(money)):
+        named = c.coverage >= 0.7 or c.features.get("quoted_match") or (
+            q.row and isinstance(r, Task) and r.row == q.row)
+        if not named or not money or not _FUNDING_WORDS.search(fold(money)):
             continue
         if not check(ctx.k, replace(q, attribute=""), r, c.coverage, c.hit.unit.text).ok:  # a source, not a sum
             continue

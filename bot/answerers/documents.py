@@ -96,7 +96,7 @@ class LegalBasis:
     """'Kế hoạch căn cứ những văn bản nào?': the plan's whole list of bases, each with number and date."""
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
-        return q.attribute == "legal" and bool(re.search(r"can cu|dua tren|thuc hien theo|co so phap ly|"
+        return q.attribute == "legal" and bool(re.search(r"\bcan cu\b|dua tren|thuc hien theo|co so phap ly|"
                                                           r"(nhung|cac) van ban", q.folded)) \
             and not _names_specific_document(q)
 
@@ -127,7 +127,7 @@ _NUMBERED_REF = re.compile(r"\b\d{1,5}/\d{0,4}/?[A-ZĐ]{1,4}[-–][\wĐđ\-]+")
 def topic_reference(q: Query, ctx: Ctx) -> Result | None:
     """'Việc trả kết quả qua bưu điện thực hiện theo quyết định nào?': the document the plan cites for that
     subject, not the plan's own list of bases."""
-    if len(q.topic_terms) < 3 or re.search(r"can cu|dua tren|co so phap ly", q.folded):
+    if len(q.topic_terms) < 3 or re.search(r"\bcan cu\b|dua tren|co so phap ly", q.folded):
         return None  # "kế hoạch căn cứ …": the plan's own bases
     for c in ctx.candidates(q)[:3]:
         r = c.record
