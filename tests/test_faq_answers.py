@@ -154,3 +154,26 @@ def test_a_plan_sentence_merely_on_the_topic_gives_way_to_the_faq_that_answers(t
     (guides / "hoi_dap_ket_qua.md").write_text(VALUE_MD, encoding="utf-8")
     ans = _assistant(tmp_path, [guides]).answer("Kết quả giải quyết TTHC bản điện tử có giá trị như bản giấy không?")
     assert ans.found and "giá trị pháp lý" in ans.answer, ans.answer
+
+
+HOTLINE_MD = """---
+title: Hỏi đáp về cổng thử
+kind: hoi-dap
+scope: toàn quốc
+updated: 2026-10-01
+---
+
+## Cổng Dịch vụ công thử nghiệm là gì?
+Cổng Dịch vụ công thử nghiệm là nơi nộp hồ sơ trực tuyến của người dân và doanh nghiệp.
+
+## Gặp lỗi khi dùng Cổng Dịch vụ công thử nghiệm thì liên hệ ở đâu?
+Gọi Tổng đài hỗ trợ 1900 9999 hoặc xem mục hướng dẫn trên Cổng.
+"""
+
+
+def test_an_faq_whose_answer_holds_what_is_asked_beats_one_that_only_names_the_subject(tmp_path) -> None:
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "hoi_dap_cong.md").write_text(HOTLINE_MD, encoding="utf-8")
+    ans = _assistant(tmp_path, [guides]).answer("Số tổng đài hỗ trợ Cổng Dịch vụ công thử nghiệm là bao nhiêu?")
+    assert ans.found and "1900 9999" in ans.answer, ans.answer

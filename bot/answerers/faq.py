@@ -34,6 +34,7 @@ from retrieval.text import STOPWORDS, expand_abbreviations
 PLAN_ATTRIBUTES = {"coordinators", "budget", "timeline", "count", "legal", "corpus"}
 MIN_QUESTION_COVER = 0.6  # share of the question's topic (IDF-weighted) the FAQ's own question must cover
 MIN_REVERSE_COVER = 0.4  # share of the FAQ question's content words (IDF-weighted) the citizen's question uses
+MIN_ANSWER_COVER = 0.85  # … or this share of the question's topic in the FAQ's question and answer together
 STRONG_COVER, STRONG_REVERSE = 0.9, 0.75
 MIN_VECTOR = 0.89  # e5 cosine at which a paraphrase with less word overlap is accepted …
 MIN_VECTOR_MARGIN = 0.015  # … when no other FAQ question is about as near
@@ -74,6 +75,7 @@ class FaqMatch:
     cover: float  # of the question's topic by the FAQ question
     reverse: float  # of the FAQ question's words by the citizen's question
     vector: float
+    answer_cover: float = 0.0  # of the question's topic by the FAQ question and its answer
 
 
 FORM_WORDS = frozenset("lam the sao duoc khong phai can muon toi minh em ban gi nao dau".split())
@@ -147,8 +149,8 @@ class FaqIndex:
             vec = vectors.get(f"{f.doc_id}:faq:{f.number - 1}", 0.0)
             own = (0.05 if q.provinces else -0.05) if f.scope != NATIONAL else 0.0  # a province's own FAQ first
             near = min(1.0, max(0.0, (vec - VECTOR_FLOOR) / (1.0 - VECTOR_FLOOR)))
-            score = 0.35 * cover + 0.1 * a_cover + 0.3 * reverse + 0.25 * near + own
-            out.append(FaqMatch(f, doc, score, cover, reverse, vec))
+            score = 0.3 * cover + 0.2 * a_cover + 0.25 * reverse + 0.25 * near + own
+            out.append(FaqMatch(f, doc, score, cover, reverse, vec, a_cover))
         out.sort(key=lambda m: -m.score)
         return out
 
@@ -161,8 +163,17 @@ class FaqIndex:
 
 
 def accepted(m: FaqMatch) -> bool:
-    """Is this record an answer by its words, not merely on the same topic?"""
-    return m.cover >= MIN_QUESTION_COVER and m.reverse >= MIN_REVERSE_COVER
+    """Is this record an answer by its words, not merely on the same topic? (Its question's words, or nearly
+    all of the citizen's words in its question and answer: "số tổng đài hỗ trợ Cổng …" is answered by
+    "Gặp lỗi khi sử dụng Cổng … liên hệ ở đâu?", whose answer gives the hotline.)"""
+    return (m.cover >= MIN_QUESTION_COVER and m.reverse >= MIN_REVERSE_COVER) or (
+        m.answer_cover >= MIN_ANSWER_COVER and m.cover >= 0.4 and m.reverse >= 0.25)
+
+
+def first_accepted(matches: list[FaqMatch]) -> FaqMatch | None:
+    """The best-scored of the top three that is an answer by its words (the top one may share the words of the
+    question's subject, "Cổng … là gì?", while the next answers what is asked, its hotline)."""
+    return next((m for m in matches[:3] if accepted(m)), None)
 
 
 def by_meaning(matches: list[FaqMatch]) -> FaqMatch | None:
@@ -227,11 +238,11 @@ class FaqAnswerer:
             if not matches or not (accepted(matches[0]) and strong(matches[0])):
                 return None
             best: FaqMatch | None = matches[0]
-        elif matches and accepted(matches[0]):
-            best = matches[0]
+        elif first_accepted(matches):
+            best = first_accepted(matches)
         else:
             matches = self.index.match(q, use_vectors=True)
-            best = matches[0] if matches and accepted(matches[0]) else by_meaning(matches)
+            best = first_accepted(matches) or by_meaning(matches)
         if best is None:
             return None
         return Result(Answer(answer=compose_answer(best, self.k), found=True, sources=[faq_source(best)]))
