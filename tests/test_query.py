@@ -142,3 +142,11 @@ def test_chat_spellings_are_read_as_the_words_they_stand_for():
 def test_a_citizen_id_card_is_not_a_legal_basis_question():
     assert q("đổi căn cước công dân mất mấy ngày?").attribute != "legal"  # "can cuoc" is not "căn cứ"
     assert q("Kế hoạch căn cứ những văn bản nào?").attribute == "legal"
+
+
+def test_who_compiles_the_estimates_is_not_a_question_about_the_total():
+    from bot.answerers.budget import TotalBudget
+
+    asked = q("kinh phí tuyên truyền cấp tỉnh thì các cơ quan gửi dự toán cho ai tổng hợp, ai thẩm định?")
+    assert not TotalBudget().applies(asked, None)  # "tổng hợp" is not "tổng"
+    assert TotalBudget().applies(q("Tổng kinh phí của kế hoạch là bao nhiêu?"), None)

@@ -133,7 +133,7 @@ class TotalBudget:
 
     def applies(self, q: Query, ctx: Ctx) -> bool:
         asks = q.asks_amount or q.attribute == "budget"
-        return asks and (bool(re.search(r"\btong\b", q.folded)) or not (q.topic_terms or q.agencies))
+        return asks and (bool(re.search(r"\btong\b(?! hop)", q.folded)) or not (q.topic_terms or q.agencies))
 
     def answer(self, q: Query, ctx: Ctx) -> Result | None:
         parts, recs = [], []
