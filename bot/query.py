@@ -44,6 +44,7 @@ class Query:
     subject: str = ""  # the agency the question is about
     partners: list[str] = field(default_factory=list)  # agencies named as partners ("phối hợp với X")
     abbreviations: list[str] = field(default_factory=list)  # folded abbreviations used ("sipas")
+    agency_labels: dict[str, str] = field(default_factory=dict)  # key -> the name as written, for an unknown agency
     mentions: list[str] = field(default_factory=list)  # agencies named as context ("ai chủ trì … trên Báo X")
     intents: set[str] = field(default_factory=set)
     attribute: str = ""  # the one attribute asked (ATTRIBUTE_ORDER), "" for a general question
@@ -301,6 +302,37 @@ def _contest_name(plain: str, text: str, pt: Patterns, places: list[str]) -> tup
     return name, label
 
 
+# an agency head followed by a capitalised word ("Hội Nông dân", "Bộ đội Biên phòng"); the name runs to the province,
+# a role verb or the end of the clause
+_UNKNOWN_END = re.compile(r"\s+(?:tỉnh|thành phố|được|có|là|chủ trì|phối hợp|làm|tham gia|tổ chức|thực hiện|trong|ở|"
+                          r"tại|cần|phải|giao)\b|[,.;:?!]|$", re.I)
+_UNKNOWN_LABEL: dict[str, str] = {}
+
+
+def _unknown_agency(text: str, vocab: Vocabulary, provinces: list[str]) -> str:
+    """The folded name of an agency the vocabulary does not know, named with a known head and a capital."""
+    heads = sorted(vocab.unknown_agency_heads, key=len, reverse=True)
+    if not heads:
+        return ""
+    rx = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(h) for h in heads) + r")\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ]\w*")
+    m = rx.search(text)
+    if not m:
+        return ""
+    end = _UNKNOWN_END.search(text, m.end())
+    name = text[m.start(): end.start() if end else len(text)].strip()
+    before, after = fold(text[:m.start()]), fold(text[m.end():])
+    if len(before.split()) > 3 and not re.match(r"[^,.;?]{0,30}\b(duoc giao|duoc de nghi|chu tri|phoi hop|co nhiem vu|"
+                                                 r"co trach nhiem|lam gi|tham gia)", after):
+        return ""  # named on the way ("cơ quan thường trực Ban Chỉ đạo …"): not what the question is about
+    for p in provinces:
+        name = name.replace(p, "").strip()
+    if len(name.split()) < 2 or len(name) > 60:
+        return ""
+    key = fold(name)
+    _UNKNOWN_LABEL[key] = name
+    return key
+
+
 def _list_noun(plain: str, pt: Patterns, names: set[str]) -> str:
     """What a list question enumerates ("những hình thức tuyên truyền nào" -> "hinh thuc tuyen truyen").
 
@@ -378,6 +410,11 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
             q.mentions.append(key)  # the asked slot is the agency; the one named is context
         elif not q.subject:
             q.subject = key
+    if not q.agencies:  # "Hội Nông dân tỉnh …", "Bộ đội Biên phòng …": an agency no plan names is still one
+        unknown = _unknown_agency(text, vocab, named)
+        if unknown:
+            q.agencies, q.subject = [unknown], unknown
+            q.agency_labels[unknown] = _UNKNOWN_LABEL.get(unknown, unknown)
     q.asks_funding = bool(pt.funding_source.search(folded))
     q.asks_list = "list" in q.intents or "which_province" in q.intents or "aggregate" in q.intents
     m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s[a-z]+)?)", plain)

@@ -57,6 +57,7 @@ class Vocabulary:
     name_stops: list[str] = field(default_factory=list)  # lower-case words where such a name ends
     merger_date: str = "01/7/2025"
     not_initials: list[str] = field(default_factory=list)  # two capitals that are not a province ("KH" kế hoạch)
+    unknown_agency_heads: list[str] = field(default_factory=list)  # heads that start an organisation's name
     _province_folded: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -109,6 +110,7 @@ def load_vocabulary(data_dir: str | None = None) -> Vocabulary:
         descriptive_heads=ag.get("descriptive_heads", []),
         name_stops=ag.get("name_stops", []),
         not_initials=prov.get("initials_not_provinces", []),
+        unknown_agency_heads=ag.get("organisation_heads", []),
     )
 
 

@@ -129,3 +129,8 @@ def test_a_bare_follow_up_asks_the_row_just_answered(bot):
     assert again.found and "40.000.000" in again.answer.split("\n")[0]
     when = bot.answer("phát sóng lúc mấy giờ?", session_id=sid)
     assert when.found and "19 giờ" in when.answer.split("\n")[0]
+
+
+def test_an_organisation_no_plan_names_is_refused_by_name(bot):
+    ans = bot.answer("Hội Nông dân tỉnh Cao Bằng được giao nhiệm vụ gì trong kế hoạch?")
+    assert not ans.found and "Hội Nông dân" in ans.answer

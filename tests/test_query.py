@@ -150,3 +150,12 @@ def test_who_compiles_the_estimates_is_not_a_question_about_the_total():
     asked = q("kinh phí tuyên truyền cấp tỉnh thì các cơ quan gửi dự toán cho ai tổng hợp, ai thẩm định?")
     assert not TotalBudget().applies(asked, None)  # "tổng hợp" is not "tổng"
     assert TotalBudget().applies(q("Tổng kinh phí của kế hoạch là bao nhiêu?"), None)
+
+
+def test_an_organisation_the_vocabulary_does_not_know_is_still_the_agency_asked_about():
+    asked = q("Hội Nông dân tỉnh Kiên Giang được giao nhiệm vụ gì?")
+    assert asked.subject == "hoi nong dan" and asked.agency_labels["hoi nong dan"] == "Hội Nông dân"
+    assert q("Bộ đội Biên phòng tỉnh Hà Tĩnh làm gì?").subject == "bo doi bien phong"
+    # named on the way, not asked about
+    assert q("Cơ quan thường trực Ban Chỉ đạo cải cách hành chính tỉnh là cơ quan nào?").subject == ""
+    assert q("Cổng Dịch vụ công quốc gia là gì?").subject == ""

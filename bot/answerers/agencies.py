@@ -65,7 +65,8 @@ class AbsentAgency:
                 given += [d.agency for d in pp.duties if not fold(d.agency).startswith("cac ")]
             given = list(dict.fromkeys(given))[:8]
             contains = f"Các cơ quan được giao nhiệm vụ trong kế hoạch gồm: {', '.join(given)}." if given else ""
-            return refuse(not_found_text(q, f"không nhắc đến {display_agency(ctx.k, key)}", contains))
+            name = q.agency_labels.get(key) or display_agency(ctx.k, key)
+            return refuse(not_found_text(q, f"không nhắc đến {name}", contains))
         return None
 
 
