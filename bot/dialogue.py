@@ -22,7 +22,10 @@ def resolve(q: Query, prev: Query | None, prev_agency: str = "") -> Query:
     names_new_scope = bool(q.provinces or q.plan_ref) and (
         set(q.provinces) != set(prev.provinces) or (q.plan_ref and q.plan_ref != prev.plan_ref))
     has_own_subject = bool(q.topic_terms or q.agencies or q.row)
-    if q.elliptic and not q.attribute and (q.provinces or q.agencies or q.year or q.topic_terms):
+    # "Vĩnh Long?", "thế còn ở Trà Vinh", "2023?": a message that only names a province or a year asks the
+    # previous question again there
+    bare_scope = bool(q.provinces or q.year) and not (q.topic_terms or q.agencies or q.attribute or q.plan_ref)
+    if (q.elliptic or bare_scope) and not q.attribute and (q.provinces or q.agencies or q.year or q.topic_terms):
         # "Còn ở Vĩnh Long thì sao?" / "còn Sở Tư pháp?": the previous question with these slots replaced
         base = replace(prev, text=q.text, inherited=[])
         for slot in ("provinces", "year", "plan_ref", "date_ref"):

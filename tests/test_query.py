@@ -159,3 +159,10 @@ def test_an_organisation_the_vocabulary_does_not_know_is_still_the_agency_asked_
     # named on the way, not asked about
     assert q("Cơ quan thường trực Ban Chỉ đạo cải cách hành chính tỉnh là cơ quan nào?").subject == ""
     assert q("Cổng Dịch vụ công quốc gia là gì?").subject == ""
+
+
+def test_a_message_that_only_names_a_province_asks_the_previous_question_there():
+    prev = q("Ở Tiền Giang, cơ quan nào chủ trì cuộc thi tìm hiểu về cải cách hành chính?")
+    again = resolve(q("Vĩnh Long?"), prev)
+    assert again.provinces == ["Vĩnh Long"] and again.attribute == "lead" and "cuoc_thi" in again.topic_terms
+    assert resolve(q("2023?"), prev).year == 2023 and resolve(q("2023?"), prev).provinces == ["Tiền Giang"]
