@@ -23,6 +23,8 @@ I. MỤC ĐÍCH, YÊU CẦU
 1. Mục đích
 
 Nâng cao nhận thức của người dân về dịch vụ công trực tuyến.
+- Góp phần cải thiện Chỉ số cải cách hành chính (PAR INDEX), Chỉ số hài lòng của người dân (SIPAS) và Chỉ số năng \
+lực cạnh tranh cấp tỉnh (PCI) của tỉnh.
 
 II. NHIỆM VỤ
 
@@ -101,3 +103,8 @@ def test_a_when_question_gets_the_clause_with_the_clock_time_not_only_the_period
 def test_the_total_comes_with_the_plans_own_sentence_on_how_it_is_split(bot):
     ans = bot.answer("Tổng kinh phí kế hoạch tuyên truyền CCHC Điện Biên là bao nhiêu?")
     assert ans.found and "600" in ans.answer
+
+
+def test_a_list_written_inside_a_sentence_is_answered_with_that_sentence(bot):
+    ans = bot.answer("Kế hoạch tuyên truyền của Điện Biên hướng tới cải thiện những chỉ số nào?")
+    assert ans.found and all(x in ans.answer for x in ("PAR INDEX", "SIPAS", "PCI"))

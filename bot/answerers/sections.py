@@ -174,6 +174,8 @@ class SectionList:
             scored = [t for t in scored if t[0]]
             if scored:
                 best.append(max(scored, key=lambda t: (t[0], t[1], -t[2].line)))
+        if not best and ctx.docs is not None and len(ctx.docs) == 1:
+            return _counted_sentence(q, ctx)  # "những chỉ số nào": the sentence that names the most of them
         if not best or (ctx.docs is None and len(best) > 1):
             return None  # no heading of that name, or several plans and none named: the ranked path decides
         sec = best[0][2]
@@ -194,3 +196,25 @@ class SectionList:
             context = [x for p in ctx.k.plans[sec.doc_id].passages for x in p.text.split("\n") if x.strip()]
             lines += [f"• {e}" for e in render_entries(entries, context)]
         return found(ctx.k, "\n".join(lines), list(sec.records))
+
+
+def _counted_sentence(q: Query, ctx: Ctx) -> Result | None:
+    """A list written inside a sentence ("cải thiện Chỉ số CCHC (PAR INDEX), Chỉ số … (SIPAS) và Chỉ số … (PCI)"):
+    the sentence of the plan that names the list noun most often, at least three times, and most of the asked
+    words besides."""
+    head = " ".join(q.list_noun.split()[:2])
+    pp = ctx.plans()[0]
+    asked = set(q.topic_words) - set(head.split())
+    best: tuple[int, int, str, Passage] | None = None
+    for p in pp.passages:
+        for sent in re.split(r"(?<=[.;])\s+|\n+", p.text):
+            f = fold(sent)
+            n = len(re.findall(r"\b" + re.escape(head) + r"\b", f))
+            if n < 3:
+                continue
+            key = (len(asked & set(_words(sent))), n)
+            if best is None or key > best[:2]:
+                best = (*key, sent.strip(" -+•"), p)
+    if best is None or (asked and best[0] < (1 if len(asked) <= 3 else math.ceil(0.4 * len(asked)))):
+        return None  # the sentence that lists them is not about what is asked
+    return found(ctx.k, f"{compose.plan_tag(pp.plan)}{compose.short(best[2], 600)}", [best[3]])
