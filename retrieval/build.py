@@ -235,7 +235,7 @@ def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embe
                                                "skip_kinds")} | {"dir": name})
     prev_ids = set(prev[0].vids) if prev is not None else _version_ids(root, previous)
     _sweep(root, keep=(name, previous), store=store, keep_ids=set(units.vids) | prev_ids)
-    return HybridIndex(units, matrix, IndexVectors(store, units.vids), embedder, vocab, content_hash, units.vids)
+    return HybridIndex(units, matrix, _vectors(store, units), embedder, vocab, content_hash, units.vids)
 
 
 def _assemble(plans: list[ParsedPlan], keys: list[str], prev: tuple[UnitTable, TermMatrix] | None,
@@ -322,7 +322,15 @@ def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_fac
                            int(head.get("embed_chars") or EMBED_CHARS))
     if added:
         log.warning("vector store lacked %d of %d vectors of the live index; restored", added, len(units.vids))
-    return HybridIndex(units, matrix, IndexVectors(store, units.vids), embedder, vocab, cur["hash"], units.vids)
+    return HybridIndex(units, matrix, _vectors(store, units), embedder, vocab, cur["hash"], units.vids)
+
+
+def _vectors(store: ChromaVectors, units: UnitTable) -> IndexVectors:
+    """The version's view of the store, with each plan's vector ids (questions scoped to plans use them)."""
+    by_doc: dict[str, list[str]] = {}
+    for p in units.plans:
+        by_doc.setdefault(p.doc_id, []).extend(v for v in units.vids[p.start : p.end] if v)
+    return IndexVectors(store, units.vids, by_doc)
 
 
 def _version_ids(root: Path, name: str | None) -> set[str]:
