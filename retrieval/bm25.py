@@ -39,6 +39,10 @@ class BM25:
 
     def dense(self, query: list[str], allowed: np.ndarray | None = None) -> np.ndarray:
         """Every unit's score (0 outside ``allowed``, an array of unit numbers)."""
+        if allowed is not None and len(allowed) * 8 < self.n:
+            # a scope of a few plans (contiguous rows): only the postings inside it are read, found by
+            # binary search in each term's sorted units; the additions happen in the same order as below
+            return self._dense(query, _runs(allowed))
         s = self._dense(query)
         if allowed is None:
             return s
@@ -46,13 +50,18 @@ class BM25:
         masked[allowed] = s[allowed]
         return masked
 
-    def _dense(self, query: list[str]) -> np.ndarray:
+    def _dense(self, query: list[str], runs: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         # sorted: the same additions in the same order, so equal indexes give bit-equal scores
         cols = sorted({self._term[t] for t in set(query) if t in self._term})
         if not cols:
             return np.zeros(self.n)
-        units = np.concatenate([self._units[self._ptr[c] : self._ptr[c + 1]] for c in cols])
-        weights = np.concatenate([self._weights[self._ptr[c] : self._ptr[c + 1]] for c in cols])
+        spans = [(int(self._ptr[c]), int(self._ptr[c + 1])) for c in cols]
+        if runs is None:
+            units = np.concatenate([self._units[a:b] for a, b in spans])
+            weights = np.concatenate([self._weights[a:b] for a, b in spans])
+        else:
+            pos = np.concatenate([a + _within(self._units[a:b], runs) for a, b in spans])
+            units, weights = self._units[pos], self._weights[pos]
         return np.bincount(units, weights.astype(np.float64), minlength=self.n)
 
     def top(self, query: list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -88,3 +97,22 @@ def _weights(m: TermMatrix, idf: np.ndarray, lengths: np.ndarray, avgdl: float, 
         tfs = m.tfs[a:z].astype(np.float64)
         out[a:z] = idf[m.ids[a:z]] * tfs * (k1 + 1) / (tfs + norm[rows])
     return out
+
+
+def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted rows as runs of consecutive numbers: (starts, ends), ends exclusive."""
+    r = np.unique(rows)
+    if not len(r):
+        return r, r
+    cut = np.flatnonzero(np.diff(r) != 1) + 1
+    return r[np.concatenate(([0], cut))], r[np.concatenate((cut - 1, [len(r) - 1]))] + 1
+
+
+def _within(units: np.ndarray, runs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Positions in ``units`` (sorted) of the entries inside the runs, ascending."""
+    lo, hi = np.searchsorted(units, runs[0]), np.searchsorted(units, runs[1])
+    lens = hi - lo
+    total = int(lens.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    return np.repeat(lo - np.concatenate(([0], np.cumsum(lens)[:-1])), lens) + np.arange(total)

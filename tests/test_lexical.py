@@ -91,3 +91,15 @@ def test_concatenated_plan_slices_equal_a_matrix_built_from_nothing():
         assert dict(zip(got.ids[a], got.tfs[a], strict=True)) == dict(zip(want.ids[b], want.tfs[b], strict=True))
     q = ["w5", "w12", "brand-new"]
     assert BM25(matrix=got).top(q, 40) == BM25(matrix=want).top(q, 40)
+
+
+def test_a_scoped_query_scores_exactly_like_the_masked_full_one():
+    docs = _docs(400, seed=4)
+    bm = BM25(docs)
+    allowed = np.concatenate((np.arange(10, 25), np.arange(200, 203), [399], np.arange(60, 70)))
+    for query in (["w3", "w7", "w41"], ["w1"], ["absent"], []):
+        full = bm._dense(query)
+        want = np.zeros_like(full)
+        want[allowed] = full[allowed]
+        assert np.array_equal(bm.dense(query, allowed), want)  # bit-equal, not just close
+    assert not bm.dense(["w3"], np.zeros(0, np.int64)).any()
