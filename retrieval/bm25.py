@@ -22,8 +22,10 @@ class BM25:
         m = matrix if matrix is not None else TermMatrix.from_terms(docs or [], [])
         self.k1, self.b = k1, b
         self.n = m.rows
-        total = np.concatenate(([0], np.cumsum(m.tfs, dtype=np.int64)))  # integer sums: exact
-        lengths = (total[m.indptr[1:]] - total[m.indptr[:-1]]).astype(np.float64)
+        lengths = np.zeros(self.n)  # integer sums: exact
+        full = np.diff(m.indptr) > 0
+        if full.any():  # rows with terms, each summed up to the next such row's start
+            lengths[full] = np.add.reduceat(m.tfs, m.indptr[:-1][full], dtype=np.int64)
         avgdl = float(lengths.mean()) if m.rows else 0.0
         df = np.bincount(m.ids, minlength=len(m.vocab)).astype(np.float64)
         idf = np.log(1 + (self.n - df + 0.5) / (df + 0.5))
