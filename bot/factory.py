@@ -119,9 +119,10 @@ def build_index(settings: Settings, force: bool = False, store: CorpusStore | No
         except (OSError, KeyError, TypeError, ValueError) as exc:  # damaged or older index: build a new one
             log.warning("index unreadable (%s); rebuilding", type(exc).__name__)
     log.info("building index for %d documents", len(store.documents()))
-    plans = [d.parsed for d in store.documents()]
-    return _build(plans, content_hash, settings.data_dir, embedder, store.vocab, factory,
-                  progress=progress, embed_chars=settings.embed_chars, skip_kinds=tuple(_skip_kinds()))
+    docs = store.documents()
+    return _build([d.parsed for d in docs], content_hash, settings.data_dir, embedder, store.vocab, factory,
+                  progress=progress, embed_chars=settings.embed_chars, skip_kinds=tuple(_skip_kinds()),
+                  plan_keys=[d.key for d in docs])
 
 
 __all__ = ["Assembled", "VectorStoreError", "assemble", "build_assistant", "build_index", "index_exists",

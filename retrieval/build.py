@@ -2,15 +2,18 @@
 
 Layout under ``<data>``:
 
-- ``index/<hash>-<embedder>-<build>/units.json``: one index version (units and vector ids), and beside it
-  ``lexical.npz``: the units' terms as arrays (see retrieval.lexical);
+- ``index/<hash>-<embedder>-<build>/``: one index version: ``version.json`` (what it was built with),
+  ``units.npz`` (units, vector ids and each plan's rows: retrieval.unittable) and ``lexical.npz`` (the units'
+  terms as arrays: retrieval.lexical);
 - ``index/current.json``: names the live version; replaced atomically, so a half-built version is never
   used, and the version live before it is kept (requests still running on it must not lose it);
 - ``index/vectors/``: the embedded Chroma store shared by every version (or a Chroma server);
 - ``cache/``: embeddings by (embedder, text hash) and BM25 terms by text hash.
 
-A build computes every unit (cheap), then embeds only texts no earlier build embedded and adds only
-vectors the store lacks, so adding, replacing or withdrawing one plan costs about one plan's work.
+A build copies the rows of every plan the previous version holds unchanged (same parse key) as array
+slices, makes units and terms only for new or changed plans, embeds only texts no earlier build embedded
+and adds only vectors the store lacks, so adding, replacing or withdrawing one plan costs about one plan's
+work plus array copies of the rest.
 Opening verifies that the store holds every vector of the version and restores missing ones from the
 cache (a deleted or damaged embedded store is rebuilt; a server that does not answer is reported).
 """
@@ -37,6 +40,7 @@ from retrieval.lexical import TermMatrix
 from retrieval.progress import Progress
 from retrieval.text import index_terms
 from retrieval.units import Unit, units_for
+from retrieval.unittable import PlanRows, UnitTable
 from retrieval.vectors import ChromaVectors, IndexVectors, VectorStoreError, drop_local_store
 
 log = logging.getLogger("cchc.index")
@@ -47,7 +51,9 @@ EMBED_CHARS = 200  # the vector side sees each unit's opening: quality holds at 
 # plan-header unit is covered by its fields and BM25.
 NO_VECTOR_KINDS: tuple[str, ...] = ("plan",)
 EMBED_BATCH = 64
-FORMAT = 4
+FORMAT = 5  # 5: columnar units.npz + version.json (4: units.json)
+TERMS_FORMAT = 4  # what the terms cache and lexical rows depend on (unchanged by FORMAT 5: the cache stays valid)
+VERSION_FILE = "version.json"
 _HERE = Path(__file__).parent
 _DATA = _HERE.parent / "corpus" / "data"
 
@@ -57,9 +63,15 @@ class IndexFormatError(ValueError):
 
 
 @lru_cache(maxsize=1)
+def units_fingerprint() -> str:
+    """Changes when the code that turns a parsed plan into units changes (a version's plans are then not reused)."""
+    return hashlib.sha256((_HERE / "units.py").read_bytes()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
 def terms_fingerprint() -> str:
     """Changes when the code that turns text into terms, or the vocabulary it uses, changes."""
-    h = hashlib.sha256(str(FORMAT).encode())
+    h = hashlib.sha256(str(TERMS_FORMAT).encode())
     for p in [_HERE / "text.py", _HERE.parent / "corpus" / "vocab.py", *sorted(_DATA.glob("*.json"))]:
         if p.exists():
             h.update(p.read_bytes())
@@ -117,14 +129,18 @@ def unit_terms(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: 
     return [known[h] for h in hashes]
 
 
-def ensure_vectors(units: list[Unit], vids: list[str], store: ChromaVectors, embedder: Embedder,
-                   cache_dir: Path, progress: Progress, chars: int = EMBED_CHARS) -> int:
-    """Add the vectors the store lacks, embedding only texts never embedded before; returns how many were added."""
-    present = store.present([v for v in vids if v])
-    need = [(v, u) for v, u in zip(vids, units, strict=True) if v and v not in present]
+def ensure_vectors(units: UnitTable | list[Unit], vids: list[str], store: ChromaVectors, embedder: Embedder,
+                   cache_dir: Path, progress: Progress, chars: int = EMBED_CHARS,
+                   check: list[int] | None = None) -> int:
+    """Add the vectors the store lacks (of rows ``check``, default all), embedding only texts never embedded
+    before; returns how many were added."""
+    rows = range(len(vids)) if check is None else check
+    present = store.present([vids[i] for i in rows if vids[i]])
+    need = [i for i in rows if vids[i] and vids[i] not in present]
     if not need:
         return 0
-    texts = {text_hash(u.text[:chars]): u.text[:chars] for _, u in need}
+    opening = {i: _text(units, i)[:chars] for i in need}
+    texts = {text_hash(t): t for t in opening.values()}
     with EmbeddingCache(cache_dir, embedder.name) as cache:
         vecs = cache.get(sorted(texts))
         # similar lengths batched together: the model pads every text of a batch to the longest one
@@ -137,10 +153,22 @@ def ensure_vectors(units: list[Unit], vids: list[str], store: ChromaVectors, emb
             vecs.update(zip(batch, out, strict=True))
             progress.advance(len(batch))
     progress.start("store", len(need))
-    matrix = np.vstack([vecs[text_hash(u.text[:chars])] for _, u in need])
-    store.add([v for v, _ in need], matrix, [{"doc_id": u.doc_id, "kind": u.kind} for _, u in need],
-              on_batch=progress.advance)
+    matrix = np.vstack([vecs[text_hash(opening[i])] for i in need])
+    meta = [{"doc_id": _doc(units, i), "kind": _kind(units, i)} for i in need]
+    store.add([vids[i] for i in need], matrix, meta, on_batch=progress.advance)
     return len(need)
+
+
+def _text(units: UnitTable | list[Unit], i: int) -> str:
+    return units.text(i) if isinstance(units, UnitTable) else units[i].text
+
+
+def _doc(units: UnitTable | list[Unit], i: int) -> str:
+    return units.docs[int(units.doc[i])] if isinstance(units, UnitTable) else units[i].doc_id
+
+
+def _kind(units: UnitTable | list[Unit], i: int) -> str:
+    return units.kinds[int(units.kind[i])] if isinstance(units, UnitTable) else units[i].kind
 
 
 def open_store(data_dir: Path, chroma_factory, collection: str) -> ChromaVectors:
@@ -165,11 +193,23 @@ def open_store(data_dir: Path, chroma_factory, collection: str) -> ChromaVectors
 
 # ---- build and open ------------------------------------------------------------------------------------
 
+def plan_key(plan: ParsedPlan) -> str:
+    """What a plan's units and terms are made from, when the caller has no parse key (tests, tools)."""
+    h = hashlib.sha256()
+    for u in units_for(plan):
+        h.update(f"{u.uid}\x00{u.text}\x01".encode())
+    return h.hexdigest()[:32]
+
+
 def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embedder: Embedder,
                 vocab: Vocabulary, chroma_factory, collection_prefix: str = "cchc",
                 progress: Progress | None = None, embed_chars: int = EMBED_CHARS,
-                skip_kinds: tuple[str, ...] = NO_VECTOR_KINDS) -> HybridIndex:
-    """Build a new version next to the live one, then switch ``current.json`` to it."""
+                skip_kinds: tuple[str, ...] = NO_VECTOR_KINDS, plan_keys: list[str] | None = None) -> HybridIndex:
+    """Build a new version next to the live one, then switch ``current.json`` to it.
+
+    ``plan_keys`` name what each plan was parsed from (library.store's parse key: file hash, id, overrides,
+    parser code); a plan whose key the live version holds is copied from it, not made again.
+    """
     progress = progress or Progress()
     root = _index_root(data_dir)
     # a fresh directory name per build: an undone change never overwrites a version that may be serving
@@ -179,56 +219,91 @@ def build_index(plans: list[ParsedPlan], content_hash: str, data_dir: Path, embe
     tmp.mkdir(parents=True)
     previous = (load_current(data_dir) or {}).get("dir")
     collection = collection_name(collection_prefix, embedder)
+    meta = {"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
+            "embed_chars": embed_chars, "skip_kinds": list(skip_kinds), "terms_fingerprint": terms_fingerprint(),
+            "units_fingerprint": units_fingerprint()}
     try:
-        units: list[Unit] = [u for plan in plans for u in units_for(plan)]
-        vids = [vector_id(u, embed_chars, skip_kinds) for u in units]
-        matrix = lexical_matrix(units, vocab, _cache_dir(data_dir), progress, _previous_matrix(root, previous))
+        keys = plan_keys if plan_keys is not None else [plan_key(p) for p in plans]
+        prev, same_store = _previous_version(root, previous, meta)
+        units, matrix, fresh_rows = _assemble(plans, keys, prev, vocab, _cache_dir(data_dir), progress,
+                                              embed_chars, skip_kinds)
+        units.save(tmp)
         matrix.save(tmp)
         store = open_store(data_dir, chroma_factory, collection)
-        ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress, embed_chars)
-        (tmp / "units.json").write_text(
-            json.dumps({"format": FORMAT, "hash": content_hash, "embedder": embedder.name, "collection": collection,
-                        "embed_chars": embed_chars, "skip_kinds": list(skip_kinds),
-                        "terms_fingerprint": terms_fingerprint(),
-                        "units": [u.to_dict() for u in units], "vector_ids": vids},
-                       ensure_ascii=False),
-            encoding="utf-8")
+        # vectors of plans copied from the live version were verified when it was built or opened
+        ensure_vectors(units, units.vids, store, embedder, _cache_dir(data_dir), progress, embed_chars,
+                       check=fresh_rows if prev is not None and same_store else None)
+        (tmp / VERSION_FILE).write_text(json.dumps(meta), encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # a failed build leaves no version behind (its cache stays)
         raise
     os.replace(tmp, target)
-    _write_current(root, {"format": FORMAT, "hash": content_hash, "dir": name, "collection": collection,
-                          "embedder": embedder.name, "embed_chars": embed_chars,
-                          "skip_kinds": list(skip_kinds)})
-    _sweep(root, keep=(name, previous), store=store, keep_ids=set(vids) | _version_ids(root, previous))
-    return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, content_hash, vids)
+    _write_current(root, {k: meta[k] for k in ("format", "hash", "collection", "embedder", "embed_chars",
+                                               "skip_kinds")} | {"dir": name})
+    prev_ids = set(prev[0].vids) if prev is not None else _version_ids(root, previous)
+    _sweep(root, keep=(name, previous), store=store, keep_ids=set(units.vids) | prev_ids)
+    return HybridIndex(units, matrix, _vectors(store, units), embedder, vocab, content_hash, units.vids)
 
 
-def lexical_matrix(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: Progress,
-                   previous: TermMatrix | None) -> TermMatrix:
-    """The units' term matrix: rows the previous version holds are copied, only new texts are tokenised."""
+def _assemble(plans: list[ParsedPlan], keys: list[str], prev: tuple[UnitTable, TermMatrix] | None,
+              vocab: Vocabulary, cache_dir: Path, progress: Progress, embed_chars: int,
+              skip_kinds: tuple[str, ...]) -> tuple[UnitTable, TermMatrix, list[int]]:
+    """The version's units and term matrix, plan by plan: copied from ``prev`` or made now.
+
+    Returns also the rows made now (their vectors are checked against the store)."""
+    held = {(p.doc_id, p.key): p for p in prev[0].plans} if prev is not None else {}
+    fresh_units: list[Unit] = []
+    fresh_plans: list[PlanRows] = []
+    order: list[tuple[str, PlanRows]] = []  # ("prev" | "new", rows in that source)
+    for plan, key in zip(plans, keys, strict=True):
+        doc_id = plan.plan.doc_id
+        rows = held.get((doc_id, key))
+        if rows is not None:
+            order.append(("prev", rows))
+            continue
+        us = units_for(plan)
+        fresh_plans.append(PlanRows(doc_id, key, len(fresh_units), len(fresh_units) + len(us)))
+        fresh_units.extend(us)
+        order.append(("new", fresh_plans[-1]))
+    vids = [vector_id(u, embed_chars, skip_kinds) for u in fresh_units]
+    new_units = UnitTable.from_units(fresh_units, vids, fresh_plans)
+    new_matrix = _fresh_matrix(fresh_units, vocab, cache_dir, progress)
+    sources = {"new": (new_units, new_matrix)}
+    if prev is not None:
+        sources["prev"] = prev
+    units = UnitTable.concat([(sources[src][0], rows) for src, rows in order])
+    matrix = TermMatrix.concat([(sources[src][1], rows.start, rows.end) for src, rows in order])
+    fresh_rows = [i for (src, _), p in zip(order, units.plans, strict=True) if src == "new"
+                  for i in range(p.start, p.end)]
+    return units, matrix, fresh_rows
+
+
+def _fresh_matrix(units: list[Unit], vocab: Vocabulary, cache_dir: Path, progress: Progress) -> TermMatrix:
+    """Term rows of units made now; each distinct text tokenised once (and only if no build did before)."""
     hashes = [text_hash(u.text) for u in units]
-    known = set(previous.hashes) if previous is not None else set()
-    fresh: dict[str, Unit] = {}
+    distinct: dict[str, Unit] = {}
     for h, u in zip(hashes, units, strict=True):
-        if h not in known:
-            fresh.setdefault(h, u)
-    new = TermMatrix.from_terms(unit_terms(list(fresh.values()), vocab, cache_dir, progress), list(fresh))
-    return TermMatrix.assemble(hashes, previous, new)
+        distinct.setdefault(h, u)
+    terms = dict(zip(distinct, unit_terms(list(distinct.values()), vocab, cache_dir, progress), strict=True))
+    return TermMatrix.from_terms([terms[h] for h in hashes], [])
 
 
-def _previous_matrix(root: Path, name: str | None) -> TermMatrix | None:
-    """The live version's term matrix, when it was made by this text-handling code (else nothing is reused)."""
+def _previous_version(root: Path, name: str | None, meta: dict) -> tuple[tuple[UnitTable, TermMatrix] | None, bool]:
+    """The live version's units and terms, when made by this code with the same settings (else nothing is
+    reused), and whether its vectors are in the same collection (then only new rows need checking)."""
     if not name:
-        return None
+        return None, False
     try:
-        with open(root / name / "units.json", encoding="utf-8") as fh:
-            head = fh.read(4096)  # the fingerprint is written before the units
-        if f'"terms_fingerprint": "{terms_fingerprint()}"' not in head:
-            return None
-        return TermMatrix.load(root / name)
+        head = json.loads((root / name / VERSION_FILE).read_text(encoding="utf-8"))
+        same = ("format", "embed_chars", "skip_kinds", "terms_fingerprint", "units_fingerprint")
+        if any(head.get(k) != meta[k] for k in same):
+            return None, False
+        units, matrix = UnitTable.load(root / name), TermMatrix.load(root / name)
     except (OSError, ValueError, KeyError):
-        return None
+        return None, False
+    if matrix.rows != len(units):
+        return None, False
+    return (units, matrix), head.get("collection") == meta["collection"]
 
 
 def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_factory,
@@ -240,32 +315,40 @@ def open_index(data_dir: Path, embedder: Embedder, vocab: Vocabulary, chroma_fac
         raise FileNotFoundError("no index")
     if cur.get("format") != FORMAT:
         raise IndexFormatError(f"index format {cur.get('format')} (this code writes {FORMAT})")
-    data = json.loads((_index_root(data_dir) / cur["dir"] / "units.json").read_text(encoding="utf-8"))
-    units = [Unit(**u) for u in data["units"]]
-    vids = data["vector_ids"]
-    if len(vids) != len(units):
-        raise IndexFormatError("units and vector ids differ in number")
-    try:
-        matrix = TermMatrix.load(_index_root(data_dir) / cur["dir"])  # saved with the version: no tokenising
+    where = _index_root(data_dir) / cur["dir"]
+    head = json.loads((where / VERSION_FILE).read_text(encoding="utf-8"))
+    try:  # saved with the version: no tokenising, no JSON per unit
+        units, matrix = UnitTable.load(where), TermMatrix.load(where)
     except (OSError, ValueError, KeyError) as exc:
-        raise IndexFormatError(f"lexical arrays unreadable ({type(exc).__name__})") from exc
-    if matrix.rows != len(units) or data.get("terms_fingerprint") != terms_fingerprint():
+        raise IndexFormatError(f"index arrays unreadable ({type(exc).__name__})") from exc
+    if matrix.rows != len(units) or head.get("terms_fingerprint") != terms_fingerprint():
         raise IndexFormatError("lexical arrays do not match the units or this code")
     store = open_store(data_dir, chroma_factory, cur["collection"])
-    progress.start("verify", len(vids))
-    added = ensure_vectors(units, vids, store, embedder, _cache_dir(data_dir), progress,
-                           int(data.get("embed_chars") or EMBED_CHARS))
+    progress.start("verify", len(units.vids))
+    added = ensure_vectors(units, units.vids, store, embedder, _cache_dir(data_dir), progress,
+                           int(head.get("embed_chars") or EMBED_CHARS))
     if added:
-        log.warning("vector store lacked %d of %d vectors of the live index; restored", added, len(vids))
-    return HybridIndex(units, matrix, IndexVectors(store, vids), embedder, vocab, cur["hash"], vids)
+        log.warning("vector store lacked %d of %d vectors of the live index; restored", added, len(units.vids))
+    return HybridIndex(units, matrix, _vectors(store, units), embedder, vocab, cur["hash"], units.vids)
+
+
+def _vectors(store: ChromaVectors, units: UnitTable) -> IndexVectors:
+    """The version's view of the store, with each plan's vector ids (questions scoped to plans use them)."""
+    by_doc: dict[str, list[str]] = {}
+    for p in units.plans:
+        by_doc.setdefault(p.doc_id, []).extend(v for v in units.vids[p.start : p.end] if v)
+    return IndexVectors(store, units.vids, by_doc)
 
 
 def _version_ids(root: Path, name: str | None) -> set[str]:
+    """The vector ids of a version (format 4 kept them in units.json: a version being replaced by an upgrade)."""
     if not name:
         return set()
     try:
-        return set(json.loads((root / name / "units.json").read_text(encoding="utf-8")).get("vector_ids") or [])
-    except (OSError, ValueError):
+        if (root / name / "units.json").exists():
+            return set(json.loads((root / name / "units.json").read_text(encoding="utf-8"))["vector_ids"]) - {""}
+        return set(UnitTable.load(root / name).vids) - {""}
+    except (OSError, ValueError, KeyError):
         return set()
 
 

@@ -5,7 +5,9 @@ How it is built, stored, switched and verified lives in :mod:`retrieval.build`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -15,6 +17,7 @@ from retrieval.embedders import Embedder
 from retrieval.lexical import TermMatrix
 from retrieval.text import index_terms
 from retrieval.units import Unit
+from retrieval.unittable import UnitTable
 from retrieval.vectors import IndexVectors
 
 RRF_K = 60
@@ -29,21 +32,29 @@ class Hit:
 
 
 class HybridIndex:
-    def __init__(self, units: list[Unit], unit_terms: list[list[str]] | TermMatrix, vectors: IndexVectors | None,
+    def __init__(self, units: Sequence[Unit], unit_terms: list[list[str]] | TermMatrix, vectors: IndexVectors | None,
                  embedder: Embedder | None, vocab: Vocabulary, content_hash: str = "",
                  vector_ids: list[str] | None = None) -> None:
+        # a UnitTable (built indexes) makes a Unit only when one is read; a list (tests) is used as is
         self.units = units
-        self.by_uid = {u.uid: i for i, u in enumerate(units)}
         # a vector id names one version of a unit's text (see retrieval.vectors)
-        self.by_vid = {v: i for i, v in enumerate(vector_ids) if v} if vector_ids is not None else dict(self.by_uid)
+        self.by_vid = ({v: i for i, v in enumerate(vector_ids) if v} if vector_ids is not None
+                       else dict(self.by_uid))
         self.bm25 = BM25(matrix=unit_terms) if isinstance(unit_terms, TermMatrix) else BM25(unit_terms)
         self.vectors, self.embedder, self.vocab = vectors, embedder, vocab
         self.content_hash = content_hash
         self._qcache: dict[str, object] = {}
-        by_doc: dict[str, list[int]] = {}
-        for i, u in enumerate(units):
-            by_doc.setdefault(u.doc_id, []).append(i)
-        self._by_doc = {d: np.asarray(ix, np.int64) for d, ix in by_doc.items()}
+        if isinstance(units, UnitTable):
+            self._by_doc = units.rows_by_doc()
+        else:
+            by_doc: dict[str, list[int]] = {}
+            for i, u in enumerate(units):
+                by_doc.setdefault(u.doc_id, []).append(i)
+            self._by_doc = {d: np.asarray(ix, np.int64) for d, ix in by_doc.items()}
+
+    @cached_property
+    def by_uid(self) -> dict[str, int]:
+        return {u.uid: i for i, u in enumerate(self.units)}
 
     def _embed_query(self, embedder: Embedder, query: str):
         """Query embeddings are memoised: portal visitors click the same suggested questions all day."""

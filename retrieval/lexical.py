@@ -9,6 +9,7 @@ holds only terms some unit uses, so a matrix built incrementally equals one buil
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections import Counter
@@ -28,11 +29,11 @@ class TermMatrix:
     indptr: np.ndarray  # int64, one more than there are rows
     ids: np.ndarray  # int32 column of each entry
     tfs: np.ndarray  # int32 count of each entry
-    hashes: list[str]  # text hash of each row
+    hashes: list[str]  # text hash of each row (empty when rows are reused per plan, not per text)
 
     @property
     def rows(self) -> int:
-        return len(self.hashes)
+        return len(self.indptr) - 1
 
     @classmethod
     def from_terms(cls, docs: list[list[str]], hashes: list[str]) -> TermMatrix:
@@ -102,6 +103,42 @@ class TermMatrix:
             ids_out[dest], tfs_out[dest] = ids, tfs
         return cls(vocab, indptr, ids_out, tfs_out, list(hashes))._sorted()
 
+    @classmethod
+    def concat(cls, parts: list[tuple[TermMatrix, int, int]], hashes: list[str] | None = None) -> TermMatrix:
+        """Rows ``start:end`` of each matrix, in order: a version from plan-sized slices of others.
+
+        Array work only (one remap per source matrix, not per row), and the result is canonical like
+        ``from_terms`` (sorted vocabulary of the terms used), so it equals a matrix built from nothing.
+        """
+        sources: list[TermMatrix] = []
+        for m, _, _ in parts:
+            if not any(m is s for s in sources):
+                sources.append(m)
+        vocab = _union_sorted([s.vocab for s in sources])
+        index = {t: i for i, t in enumerate(vocab)} if len(sources) > 1 else None
+        remaps = [np.arange(len(s.vocab), dtype=np.int32) if index is None
+                  else np.fromiter((index[t] for t in s.vocab), np.int32, len(s.vocab)) for s in sources]
+        lens, ids, tfs = [], [], []
+        for m, start, end in parts:
+            remap = next(r for s, r in zip(sources, remaps, strict=True) if s is m)
+            a, b = int(m.indptr[start]), int(m.indptr[end])
+            lens.append(np.diff(m.indptr[start : end + 1]))
+            ids.append(remap[m.ids[a:b]])
+            tfs.append(m.tfs[a:b])
+        indptr = np.zeros(sum(len(x) for x in lens) + 1, np.int64)
+        if len(indptr) > 1:
+            np.cumsum(np.concatenate(lens), out=indptr[1:])
+        ids_out = np.concatenate(ids).astype(np.int32, copy=False) if ids else np.zeros(0, np.int32)
+        tfs_out = np.concatenate(tfs).astype(np.int32, copy=False) if tfs else np.zeros(0, np.int32)
+        used = np.bincount(ids_out, minlength=len(vocab)) > 0
+        if not used.all():  # terms only withdrawn rows used: dropped, the order of the rest kept
+            keep = np.flatnonzero(used)
+            new_id = np.full(len(vocab), -1, np.int32)
+            new_id[keep] = np.arange(len(keep), dtype=np.int32)
+            vocab = [vocab[i] for i in keep.tolist()]
+            ids_out = new_id[ids_out]
+        return cls(vocab, indptr, ids_out, tfs_out, list(hashes or []))
+
     def save(self, directory: Path) -> None:
         tmp = directory / f".{FILE}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
@@ -115,3 +152,17 @@ class TermMatrix:
         with np.load(directory / FILE, allow_pickle=False) as z:
             return cls(json.loads(z["vocab"].tobytes().decode("utf-8")), z["indptr"], z["ids"], z["tfs"],
                        json.loads(z["hashes"].tobytes().decode("ascii")))
+
+
+def _union_sorted(vocabs: list[list[str]]) -> list[str]:
+    """The sorted union of sorted vocabularies; the largest one is not re-sorted (a small change stays cheap)."""
+    if not vocabs:
+        return []
+    if len(vocabs) == 1:
+        return list(vocabs[0])
+    big = max(vocabs, key=len)
+    known = set(big)
+    extra = sorted({t for v in vocabs if v is not big for t in v if t not in known})
+    if not extra:
+        return list(big)
+    return list(heapq.merge(big, extra))

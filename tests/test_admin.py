@@ -38,6 +38,7 @@ from corpus.vocab import load_vocabulary
 from library.store import BUNDLED_DIR, GUIDES_DIR, CorpusStore
 from retrieval.build import load_current, open_index
 from retrieval.embedders import HashEmbedder
+from retrieval.unittable import UnitTable
 
 try:
     from admin_plans import Spec, plan, render
@@ -589,7 +590,7 @@ class ControlledEmbedder(HashEmbedder):
 
 def _index_is_loadable(d: Path, expected_units: int | None = None) -> None:
     cur = load_current(d)
-    assert cur is not None and (d / "index" / cur["dir"] / "units.json").exists()
+    assert cur is not None and (d / "index" / cur["dir"] / "units.npz").exists()
     idx = open_index(d, HashEmbedder(), load_vocabulary(), make_chroma_factory(Settings(data_dir=d)))
     assert idx.vectors.count() == idx.embedded > 0
     if expected_units is not None:
@@ -601,7 +602,7 @@ def test_failed_reindex_rolls_the_change_back_and_keeps_serving(open_client, dat
     emb = ControlledEmbedder()
     c = open_client(embedder=emb)
     before = snapshot(c, data_dir)
-    units = json.loads((data_dir / "index" / load_current(data_dir)["dir"] / "units.json").read_text())["units"]
+    units = UnitTable.load(data_dir / "index" / load_current(data_dir)["dir"])
     emb.fail_after = 50
     r = upload(c, render(plan(), ".docx"), "ca-mau.docx")
     assert r.status_code == 500 and r.json()["error"] == "reindex_failed"
@@ -695,7 +696,7 @@ main(["index"])
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     assert (data_dir / "index" / "current.json").read_bytes() == current
-    assert (data_dir / "index" / live_dir / "units.json").exists()
+    assert (data_dir / "index" / live_dir / "units.npz").exists()
     _index_is_loadable(data_dir)
     c = open_client()
     assert ask(c, Q_HA_TINH)["found"]

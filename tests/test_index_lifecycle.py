@@ -328,3 +328,26 @@ def test_answers_after_incremental_changes_equal_answers_after_a_full_rebuild(tm
     incremental = answers(live["index"])
     assert sum(a["found"] for a in incremental) > len(questions) // 2
     assert incremental == answers(_full_rebuild(d, tmp_path))
+
+
+def test_a_version_is_reused_plan_by_plan_only_when_made_by_the_same_unit_code(tmp_path, monkeypatch):
+    """Plans are copied from the live version by parse key; a change to the unit code makes them again."""
+    from retrieval import build
+
+    settings = Settings(data_dir=tmp_path / "data", embedder="hash")
+    first = build_index(settings)
+    made: list[str] = []
+    real = build.units_for
+
+    def counting(plan):
+        made.append(plan.plan.doc_id)
+        return real(plan)
+
+    monkeypatch.setattr(build, "units_for", counting)
+    build_index(settings, force=True)
+    assert made == []  # every plan copied from the live version
+    build.units_fingerprint.cache_clear()
+    monkeypatch.setattr(build, "units_fingerprint", lambda: "other-unit-code")
+    again = build_index(settings, force=True)
+    assert sorted(made) == sorted(d.doc_id for d in make_store(settings).documents())
+    assert _snapshot(again) == _snapshot(first)

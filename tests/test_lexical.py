@@ -73,3 +73,33 @@ def test_assembled_from_the_previous_rows_equals_built_from_nothing(tmp_path):
         assert dict(zip(got.ids[a], got.tfs[a], strict=True)) == dict(zip(want.ids[b], want.tfs[b], strict=True))
     q = ["w5", "w12", "brand-new"]
     assert BM25(matrix=got).top(q, 30) == BM25(matrix=want).top(q, 30)
+
+
+def test_concatenated_plan_slices_equal_a_matrix_built_from_nothing():
+    docs = _docs(90, seed=3)
+    docs[60] = docs[60] + ["only-in-a-withdrawn-row"]
+    old = TermMatrix.from_terms(docs[:70], [])  # "plans": rows 0-29, 30-59, 60-69
+    new = TermMatrix.from_terms(docs[70:] + [["brand-new", "w1"]], [])  # rows 70-89 and one more
+    # the next version withdraws rows 60-69, puts the second plan first and adds the new rows
+    got = TermMatrix.concat([(old, 30, 60), (old, 0, 30), (new, 0, 21)])
+    order = docs[30:60] + docs[:30] + docs[70:] + [["brand-new", "w1"]]
+    want = TermMatrix.from_terms(order, [])
+    assert got.vocab == want.vocab and "only-in-a-withdrawn-row" not in got.vocab and "brand-new" in got.vocab
+    assert np.array_equal(got.indptr, want.indptr)
+    for r in range(got.rows):
+        a, b = slice(got.indptr[r], got.indptr[r + 1]), slice(want.indptr[r], want.indptr[r + 1])
+        assert dict(zip(got.ids[a], got.tfs[a], strict=True)) == dict(zip(want.ids[b], want.tfs[b], strict=True))
+    q = ["w5", "w12", "brand-new"]
+    assert BM25(matrix=got).top(q, 40) == BM25(matrix=want).top(q, 40)
+
+
+def test_a_scoped_query_scores_exactly_like_the_masked_full_one():
+    docs = _docs(400, seed=4)
+    bm = BM25(docs)
+    allowed = np.concatenate((np.arange(10, 25), np.arange(200, 203), [399], np.arange(60, 70)))
+    for query in (["w3", "w7", "w41"], ["w1"], ["absent"], []):
+        full = bm._dense(query)
+        want = np.zeros_like(full)
+        want[allowed] = full[allowed]
+        assert np.array_equal(bm.dense(query, allowed), want)  # bit-equal, not just close
+    assert not bm.dense(["w3"], np.zeros(0, np.int64)).any()
