@@ -98,13 +98,39 @@ def _runs(idx: list[int]) -> list[list[int]]:
     return runs
 
 
-def duties_list(agency: str, duties: list[Duty], terms: list[str] | None = None) -> str:
+def duties_list(agency: str, duties: list[Duty], terms: list[str] | None = None,
+                headings: dict[tuple[str, str], str] | None = None) -> str:
     if terms:  # the duties that carry the question's words first
         duties = sorted(duties, key=lambda d: -len(set(terms) & set(re.findall(r"[a-z0-9]+", fold(d.text)))))
     limit = 420 if len(duties) <= 3 else 260
-    items = [f"- {_cap(focus(d.text, terms or [], limit))}" for d in duties[:8]]
+    items = [f"- {_cap(focus(d.text.lstrip('-+• '), terms or [], limit))}{_points(d.text, headings or {})}"
+             for d in duties[:8]]
     more = f"\n(và {len(duties) - 8} nội dung khác)" if len(duties) > 8 else ""
     return f"{agency} được giao các nhiệm vụ sau:\n" + "\n".join(items) + more
+
+
+_POINT = re.compile(r"điểm\s+(\d{1,2})((?:\s*(?:,|và)\s*(?:điểm\s+)?\d{1,2})*)\s+mục\s+([IVX]{1,4})\b", re.I)
+
+
+def _points(text: str, headings: dict[tuple[str, str], str]) -> str:
+    """'Thực hiện điểm 3 và điểm 7 mục III' names items of the plan: say which (" — 3. Hướng dẫn …; 7. …")."""
+    named = []
+    for m in _POINT.finditer(text):
+        nums = [m.group(1), *re.findall(r"\d{1,2}", m.group(2) or "")]
+        named += [f"{n}. {headings[(m.group(3).upper(), n)]}" for n in nums if (m.group(3).upper(), n) in headings]
+    return f" ({'; '.join(dict.fromkeys(named))})" if named else ""
+
+
+def item_headings(passages: list[Passage]) -> dict[tuple[str, str], str]:
+    """(part numeral, item number) -> the item's title, from the passages' headings ("III. …", "3. Title")."""
+    out: dict[tuple[str, str], str] = {}
+    for p in passages:
+        if len(p.heading) >= 2:
+            part = re.match(r"([IVX]{1,4})\.", p.heading[0])
+            item = re.match(r"(\d{1,2})\.\s*(.+)", p.heading[1])
+            if part and item:
+                out.setdefault((part.group(1), item.group(1)), short(item.group(2), 90))
+    return out
 
 
 def best_sentences(text: str, terms: list[str], limit: int = 420) -> str:

@@ -329,6 +329,9 @@ def _unknown_agency(text: str, vocab: Vocabulary, provinces: list[str]) -> str:
     if len(name.split()) < 2 or len(name) > 60:
         return ""
     key = fold(name)
+    known = [fold(c) for c in vocab.agency_canonical if fold(c).startswith(key + " ")]
+    if len(known) == 1:
+        return known[0]  # "Sở Giáo dục" is the vocabulary's "Sở Giáo dục và Đào tạo", written short
     _UNKNOWN_LABEL[key] = name
     return key
 
@@ -414,7 +417,8 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
         unknown = _unknown_agency(text, vocab, named)
         if unknown:
             q.agencies, q.subject = [unknown], unknown
-            q.agency_labels[unknown] = _UNKNOWN_LABEL.get(unknown, unknown)
+            if unknown in _UNKNOWN_LABEL:
+                q.agency_labels[unknown] = _UNKNOWN_LABEL[unknown]
     q.asks_funding = bool(pt.funding_source.search(folded))
     q.asks_list = "list" in q.intents or "which_province" in q.intents or "aggregate" in q.intents
     m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s[a-z]+)?)", plain)

@@ -201,14 +201,26 @@ def _looks_like_name(text: str) -> bool:
 
 
 def _signer(paras: list[Paragraph]) -> tuple[str | None, str | None]:
-    for i, p in enumerate(paras):
-        if _SIGN_TITLE.search(p.text.upper()) and len(p.text) < 80:
-            block = " ".join(q.text for q in paras[max(0, i - 2) : i + 3]).upper()
-            for q in paras[i + 1 : i + 6]:
-                if _looks_like_name(q.text):
-                    title = "Phó Chủ tịch" if "PHÓ CHỦ TỊCH" in block else "Chủ tịch"
-                    return q.text.strip(" *_"), title
+    # the signature block is written in capitals ("KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH THƯỜNG TRỰC"); a capitalised
+    # line first, so "Chủ tịch, các PCT UBND tỉnh;" in the recipients list is not taken for it
+    for upper_only in (True, False):
+        for i, p in enumerate(paras):
+            if not (_SIGN_TITLE.search(p.text.upper()) and len(p.text) < 80) or (upper_only and not p.text.isupper()):
+                continue
+            for j in range(i + 1, min(i + 6, len(paras))):
+                if _looks_like_name(paras[j].text):
+                    lines = [x.text.upper() for x in paras[max(0, i - 2): j]]
+                    return paras[j].text.strip(" *_"), _signer_title(lines)
     return None, None
+
+
+def _signer_title(lines: list[str]) -> str:
+    """The signer's own title: the last signature line ("PHÓ CHỦ TỊCH THƯỜNG TRỰC" after "KT. CHỦ TỊCH")."""
+    for line in reversed(lines):
+        m = re.search(r"(PHÓ )?CHỦ TỊCH( THƯỜNG TRỰC)?", line)
+        if m and not line.startswith(("KT.", "TM.")):
+            return ("Phó " if m.group(1) else "") + "Chủ tịch" + (" Thường trực" if m.group(2) else "")
+    return "Phó Chủ tịch" if any("PHÓ CHỦ TỊCH" in x for x in lines) else "Chủ tịch"
 
 
 def _legal_bases(preamble: list[Paragraph]) -> list[str]:

@@ -58,7 +58,16 @@ IV. TỔ CHỨC THỰC HIỆN
 - Chủ trì, theo dõi, đôn đốc việc thực hiện Kế hoạch.
 
 2. Tỉnh đoàn
-- Chủ trì các đội thanh niên tình nguyện hỗ trợ dịch vụ công.
+- Thực hiện điểm 3 mục II.
+
+Nơi nhận:
+- Chủ tịch, các PCT UBND tỉnh;
+- Lưu: VT.
+
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH THƯỜNG TRỰC
+
+Lò Văn Mừng
 """
 
 
@@ -108,3 +117,13 @@ def test_the_total_comes_with_the_plans_own_sentence_on_how_it_is_split(bot):
 def test_a_list_written_inside_a_sentence_is_answered_with_that_sentence(bot):
     ans = bot.answer("Kế hoạch tuyên truyền của Điện Biên hướng tới cải thiện những chỉ số nào?")
     assert ans.found and all(x in ans.answer for x in ("PAR INDEX", "SIPAS", "PCI"))
+
+
+def test_a_duty_that_points_at_an_item_of_the_plan_names_it(bot):
+    ans = bot.answer("Tỉnh đoàn Điện Biên được giao nhiệm vụ gì?")
+    assert ans.found and "Tình nguyện hỗ trợ dịch vụ công" in ans.answer
+
+
+def test_the_signer_title_is_the_signature_line_not_the_recipients_list(bot):
+    ans = bot.answer("Kế hoạch tuyên truyền CCHC Điện Biên do ai ký?")
+    assert "Phó Chủ tịch Thường trực Lò Văn Mừng" in ans.answer

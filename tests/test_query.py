@@ -166,3 +166,7 @@ def test_a_message_that_only_names_a_province_asks_the_previous_question_there()
     again = resolve(q("Vĩnh Long?"), prev)
     assert again.provinces == ["Vĩnh Long"] and again.attribute == "lead" and "cuoc_thi" in again.topic_terms
     assert resolve(q("2023?"), prev).year == 2023 and resolve(q("2023?"), prev).provinces == ["Tiền Giang"]
+
+
+def test_an_agency_written_short_is_the_vocabulary_agency_it_begins():
+    assert q("Sở Giáo dục Nghệ An làm gì?").subject == fold("Sở Giáo dục và Đào tạo")

@@ -60,6 +60,8 @@ class AbsentAgency:
         for key in [q.subject, *q.partners]:
             if not key or any(ctx.k.mentions_agency(d, key) for d in ids):
                 continue
+            if key in q.agency_labels and any(key in ctx.k.plan_text(d) for d in ids):
+                continue  # a body the vocabulary does not know, but the plan's text names it
             given: list[str] = []
             for pp in ctx.plans()[:2]:
                 given += [d.agency for d in pp.duties if not fold(d.agency).startswith("cac ")]
@@ -139,7 +141,8 @@ class AgencyDuties:
             if tasks and not duties:
                 name = next((t.group for t in tasks if t.group and ctx.is_agency(t.group, prov, q.subject)),
                             tasks[0].lead[0] if tasks[0].lead else name)
-            block = compose.duties_list(name, duties, q.topic_words) if duties else f"{name} được giao:"
+            block = compose.duties_list(name, duties, q.topic_words, compose.item_headings(pp.passages)) \
+                if duties else f"{name} được giao:"
             lines.append(compose.plan_tag(pp.plan) + block)
             lines += [f"- {compose.activity_text(a)}" for a in acts[:6]]
             lines += [f"- Mục {t.row}: {compose.short(t.content, 160)}" + (f" — {compose.short(t.product, 120)}"
