@@ -37,6 +37,7 @@ class Knowledge:
     _anagrams: dict[str, str] | None = None
     _raw: dict[str, str] = field(default_factory=dict)
     _variants: dict[str, set[str]] | None = None
+    _by_province: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.faqs = {**self.faqs, **{d: p for d, p in self.plans.items() if p.plan.kind == "faq"}}
@@ -163,10 +164,13 @@ class Knowledge:
     def docs_for_province(self, province: str, old_only: bool = False) -> set[str]:
         """The province's plans; with none of its own, those of the provinces merged into it (unless the
         question means the province as it was before the merger: ``old_only``)."""
-        exact = {d for d, p in self.plans.items() if p.plan.province == province}
+        if not self._by_province and self.plans:  # once: a question must not walk a thousand plans
+            for d, p in self.plans.items():
+                self._by_province.setdefault(p.plan.province or "", set()).add(d)
+        exact = set(self._by_province.get(province, ()))
         if exact or old_only:
             return exact
-        return {d for d, p in self.plans.items() if self.vocab.merged_into.get(p.plan.province or "") == province}
+        return {d for old, ds in self._by_province.items() if self.vocab.merged_into.get(old) == province for d in ds}
 
 
 def agency_key(name: str, province: str | None, vocab: Vocabulary) -> str:
