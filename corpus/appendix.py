@@ -121,7 +121,8 @@ class _Builder:
         raw = self.raw[-1]
         for k, v in fields.items():
             if v:
-                raw[k] = f"{raw.get(k, '')} {v}".strip()
+                head = raw.get(k, "")
+                raw[k] = f"{head}{v}" if head.endswith(("/", "-")) else f"{head} {v}".strip()  # "Quý III/" + "2025"
         self.tasks[-1] = self._task(raw, self.tasks[-1].row, self.tasks[-1].line)
 
     def _task(self, f: dict[str, str], row: str, line: int) -> Task:
@@ -250,6 +251,9 @@ def _row(b: _Builder, row: list[str], cols: dict[str, int], after_header: bool, 
     # no STT: a continuation of the row cut by a page break, or a sub-row of the row above
     if b.tasks and after_header and _starts_continuation(row):
         b.merge(fields)
+        return
+    if b.tasks and not fields.get("content") and not fields.get("lead"):
+        b.merge(fields)  # no task and no lead, only a cell's tail ("huyện", "2025"): the row above, cut by a page
         return
     if not detail and not fields.get("content"):
         if b.tasks:
