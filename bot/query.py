@@ -437,8 +437,7 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
     prov_words = {w for p in named for w in fold(p).split()}
     agency_words = {w for a in q.agencies for w in fold(a).split()}
     ref_words = set(re.findall(r"[a-z0-9]+", fold(q.plan_ref)))
-    # a comma, a question mark or a bracket ends a phrase: "cải thiện, nâng cao" has no unit "thien_nang"
-    words = re.findall(r"[a-z0-9]+|\|", re.sub(r"[,;:?!()\"“”]", " | ", pt.question_phrases.sub(" | ", plain)))
+    words = re.findall(r"[a-z0-9]+|\|", pt.question_phrases.sub(" | ", plain))
     words = [w if w not in pt.content_after or (i and words[i - 1] in pt.content_after[w]) else "|"
              for i, w in enumerate(words)]  # "cuộc thi" is a topic, "Vĩnh Long thì …" is not
     q.abbreviations = [fold(a) for a in vocab.abbreviations

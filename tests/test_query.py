@@ -170,8 +170,3 @@ def test_a_message_that_only_names_a_province_asks_the_previous_question_there()
 
 def test_an_agency_written_short_is_the_vocabulary_agency_it_begins():
     assert q("Sở Giáo dục Nghệ An làm gì?").subject == fold("Sở Giáo dục và Đào tạo")
-
-
-def test_topic_units_do_not_run_across_a_comma():
-    terms = q("Kế hoạch đặt mục đích cải thiện, nâng cao những chỉ số nào?").topic_terms
-    assert "thien_nang" not in terms and "nang_cao" in terms
