@@ -30,7 +30,7 @@ def locate(k: Knowledge, res: Result) -> list | None:
             items = (pp.tasks if isinstance(r, Task) else pp.activities) if pp else []
             for i, x in enumerate(items):
                 if x is r:
-                    return [r.doc_id, "task" if isinstance(r, Task) else "activity", i]
+                    return [r.doc_id, "task" if isinstance(r, Task) else "activity", i, _mark(r)]
     return None
 
 
@@ -47,20 +47,27 @@ def is_bare_follow_up(q: Query, text: str) -> bool:
 
 
 def answer_from(k: Knowledge, q: Query, where: list | None) -> Result | None:
-    if not where or len(where) != 3:
+    if not where or len(where) != 4:
         return None
-    doc_id, kind, idx = where
+    doc_id, kind, idx, mark = where
     pp = k.plans.get(doc_id)
     items = (pp.tasks if kind == "task" else pp.activities) if pp else []
     if not isinstance(idx, int) or not 0 <= idx < len(items):
         return None
     r = items[idx]
+    if _mark(r) != mark:
+        return None  # the corpus changed since (an admin replaced the plan): not the row the user saw
     text = f"{r.content} {r.product} {r.timeline}" if isinstance(r, Task) else f"{r.name} {r.text}"
     if not is_bare_follow_up(q, text):
         return None
     if not slot_value(q, r):
         return None  # the row says nothing of it: let the general path look (and say so if nothing does)
     return found(k, compose_tag(k, r) + render(r, q), [r])
+
+
+def _mark(r: Task | Activity) -> str:
+    """What the record says, briefly: a saved location must still point at the same record."""
+    return (f"{r.row}:{r.content}" if isinstance(r, Task) else r.name)[:80]
 
 
 def compose_tag(k: Knowledge, r: Task | Activity) -> str:

@@ -306,34 +306,31 @@ def _contest_name(plain: str, text: str, pt: Patterns, places: list[str]) -> tup
 # a role verb or the end of the clause
 _UNKNOWN_END = re.compile(r"\s+(?:tỉnh|thành phố|được|có|là|chủ trì|phối hợp|làm|tham gia|tổ chức|thực hiện|trong|ở|"
                           r"tại|cần|phải|giao)\b|[,.;:?!]|$", re.I)
-_UNKNOWN_LABEL: dict[str, str] = {}
-
-
-def _unknown_agency(text: str, vocab: Vocabulary, provinces: list[str]) -> str:
-    """The folded name of an agency the vocabulary does not know, named with a known head and a capital."""
+def _unknown_agency(text: str, vocab: Vocabulary, provinces: list[str]) -> tuple[str, str]:
+    """(folded key, name as written) of an agency the vocabulary does not know, named with a known head and a
+    capital; the name is empty when the words are a known agency written short ("Sở Giáo dục")."""
     heads = sorted(vocab.unknown_agency_heads, key=len, reverse=True)
     if not heads:
-        return ""
+        return "", ""
     rx = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(h) for h in heads) + r")\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ]\w*")
     m = rx.search(text)
     if not m:
-        return ""
+        return "", ""
     end = _UNKNOWN_END.search(text, m.end())
     name = text[m.start(): end.start() if end else len(text)].strip()
     before, after = fold(text[:m.start()]), fold(text[m.end():])
     if len(before.split()) > 3 and not re.match(r"[^,.;?]{0,30}\b(duoc giao|duoc de nghi|chu tri|phoi hop|co nhiem vu|"
                                                  r"co trach nhiem|lam gi|tham gia)", after):
-        return ""  # named on the way ("cơ quan thường trực Ban Chỉ đạo …"): not what the question is about
+        return "", ""  # named on the way ("cơ quan thường trực Ban Chỉ đạo …"): not what the question is about
     for p in provinces:
         name = name.replace(p, "").strip()
     if len(name.split()) < 2 or len(name) > 60:
-        return ""
+        return "", ""
     key = fold(name)
     known = [fold(c) for c in vocab.agency_canonical if fold(c).startswith(key + " ")]
     if len(known) == 1:
-        return known[0]  # "Sở Giáo dục" is the vocabulary's "Sở Giáo dục và Đào tạo", written short
-    _UNKNOWN_LABEL[key] = name
-    return key
+        return known[0], ""  # "Sở Giáo dục" is the vocabulary's "Sở Giáo dục và Đào tạo", written short
+    return key, name
 
 
 def _list_noun(plain: str, pt: Patterns, names: set[str]) -> str:
@@ -414,11 +411,11 @@ def parse_query(text: str, vocab: Vocabulary, agency_lexicon: dict[str, str],
         elif not q.subject:
             q.subject = key
     if not q.agencies:  # "Hội Nông dân tỉnh …", "Bộ đội Biên phòng …": an agency no plan names is still one
-        unknown = _unknown_agency(text, vocab, named)
+        unknown, label = _unknown_agency(text, vocab, named)
         if unknown:
             q.agencies, q.subject = [unknown], unknown
-            if unknown in _UNKNOWN_LABEL:
-                q.agency_labels[unknown] = _UNKNOWN_LABEL[unknown]
+            if label:
+                q.agency_labels[unknown] = label
     q.asks_funding = bool(pt.funding_source.search(folded))
     q.asks_list = "list" in q.intents or "which_province" in q.intents or "aggregate" in q.intents
     m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s[a-z]+)?)", plain)

@@ -134,3 +134,12 @@ def test_a_bare_follow_up_asks_the_row_just_answered(bot):
 def test_an_organisation_no_plan_names_is_refused_by_name(bot):
     ans = bot.answer("Hội Nông dân tỉnh Cao Bằng được giao nhiệm vụ gì trong kế hoạch?")
     assert not ans.found and "Hội Nông dân" in ans.answer
+
+
+def test_a_saved_follow_up_location_that_no_longer_matches_its_row_is_ignored(bot):
+    from bot import followup
+
+    q = bot.understand("còn kinh phí?")
+    doc_id = next(iter(bot.k.plans))
+    assert followup.answer_from(bot.k, q, [doc_id, "task", 0, "a row that was replaced"]) is None
+    assert followup.answer_from(bot.k, q, [doc_id, "task", 99, "x"]) is None
