@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from bot.knowledge import Knowledge, Record, agency_key
 from bot.query import Query
+from corpus.money import MONEY
 from corpus.records import Activity, Duty, Passage, Plan, Task
 from corpus.vocab import fold, nfc, prose_words
 from retrieval.text import word_set
 
-_MONEY = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|nghìn|ngàn)?\s*đồng", re.I)
 SLOT_NAMES = {"timeline": "thời gian thực hiện", "budget": "kinh phí cụ thể", "coordinators": "cơ quan phối hợp",
               "place": "địa điểm", "count": "số lượng sản phẩm", "lead": "cơ quan chủ trì"}
 
@@ -83,7 +83,7 @@ def slot_value(q: Query, r: Record) -> bool:
     """Does the record carry the attribute asked (a time, a sum, partners …)?"""
     a = q.attribute
     if a == "budget" and isinstance(r, Passage | Duty):  # a sentence with no sum and no word of money answers no sum
-        return bool(_MONEY.search(r.text) or re.search(r"kinh phi|ngan sach|du toan|nguon von", fold(r.text)))
+        return bool(MONEY.search(r.text) or re.search(r"kinh phi|ngan sach|du toan|nguon von", fold(r.text)))
     if isinstance(r, Task):
         return {"timeline": bool(r.timeline), "budget": r.budget is not None or bool(r.note),
                 "coordinators": bool(r.coordinators), "count": bool(r.product), "place": True}.get(a, True)
@@ -140,7 +140,7 @@ def _named_part(q: Query, text: str) -> str:
         if fold(part) not in q.folded:
             continue
         lines = [x for x in re.split(r"\n|(?<=[.;])\s+", text) if fold(part) in fold(x)]
-        if not any(_MONEY.search(x) for x in lines):  # not named, or named with no sum ("01 giải Nhất, …")
+        if not any(MONEY.search(x) for x in lines):  # not named, or named with no sum ("01 giải Nhất, …")
             return part
     return ""
 

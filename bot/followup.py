@@ -22,7 +22,7 @@ ATTRIBUTES = {"budget", "timeline", "place", "coordinators", "lead", "count"}
 
 
 def locate(k: Knowledge, res: Result) -> list | None:
-    """[doc_id, kind, index] of the first row or activity the answer rests on, for the session."""
+    """[doc_id, kind, index, mark] of the first row or activity the answer rests on, for the session."""
     for item in res.context[:1]:
         r = item.record
         if isinstance(r, Task | Activity):
@@ -51,7 +51,9 @@ def answer_from(k: Knowledge, q: Query, where: list | None) -> Result | None:
         return None
     doc_id, kind, idx, mark = where
     pp = k.plans.get(doc_id)
-    items = (pp.tasks if kind == "task" else pp.activities) if pp else []
+    if pp is None:
+        return None
+    items = pp.tasks if kind == "task" else pp.activities
     if not isinstance(idx, int) or not 0 <= idx < len(items):
         return None
     r = items[idx]
@@ -62,13 +64,9 @@ def answer_from(k: Knowledge, q: Query, where: list | None) -> Result | None:
         return None
     if not slot_value(q, r):
         return None  # the row says nothing of it: let the general path look (and say so if nothing does)
-    return found(k, compose_tag(k, r) + render(r, q), [r])
+    return found(k, compose.plan_tag(pp.plan) + render(r, q), [r])
 
 
 def _mark(r: Task | Activity) -> str:
     """What the record says, briefly: a saved location must still point at the same record."""
     return (f"{r.row}:{r.content}" if isinstance(r, Task) else r.name)[:80]
-
-
-def compose_tag(k: Knowledge, r: Task | Activity) -> str:
-    return compose.plan_tag(k.plans[r.doc_id].plan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 
 from bot.patterns import Patterns, load_patterns
 from corpus.vocab import Vocabulary, fold, nfc
@@ -306,14 +307,18 @@ def _contest_name(plain: str, text: str, pt: Patterns, places: list[str]) -> tup
 # a role verb or the end of the clause
 _UNKNOWN_END = re.compile(r"\s+(?:tỉnh|thành phố|được|có|là|chủ trì|phối hợp|làm|tham gia|tổ chức|thực hiện|trong|ở|"
                           r"tại|cần|phải|giao)\b|[,.;:?!]|$", re.I)
+@lru_cache(maxsize=4)
+def _heads_rx(heads: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ]\w*")
+
+
 def _unknown_agency(text: str, vocab: Vocabulary, provinces: list[str]) -> tuple[str, str]:
     """(folded key, name as written) of an agency the vocabulary does not know, named with a known head and a
     capital; the name is empty when the words are a known agency written short ("Sở Giáo dục")."""
-    heads = sorted(vocab.unknown_agency_heads, key=len, reverse=True)
-    if not heads:
+    if not vocab.unknown_agency_heads:
         return "", ""
-    rx = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(h) for h in heads) + r")\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ]\w*")
-    m = rx.search(text)
+    m = _heads_rx(tuple(vocab.unknown_agency_heads)).search(text)
     if not m:
         return "", ""
     end = _UNKNOWN_END.search(text, m.end())

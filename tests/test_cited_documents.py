@@ -9,10 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.assistant import Assistant
-from bot.factory import build_index
-from bot.knowledge import Knowledge
-from config.settings import Settings
-from library.store import CorpusStore
+from tests.invented import assistant_for
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH CAO BẰNG
 Số: 88/KH-UBND
@@ -63,15 +60,7 @@ tỉnh\tSở Tư pháp\tHằng tháng\t40.000.000
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("cited")
-    plans = root / "plans"
-    plans.mkdir()
-    (plans / "902_cao_bang.txt").write_text(PLAN, encoding="utf-8")
-    settings = Settings(data_dir=root / "data", embedder="hash")
-    store = CorpusStore(dirs=[plans])
-    index = build_index(settings, store=store)
-    parsed = {d.doc_id: d.parsed for d in store.documents()}
-    return Assistant(Knowledge(plans=parsed, index=index, vocab=store.vocab))
+    return assistant_for(PLAN, tmp_path_factory.mktemp("cited"), "902_cao_bang.txt")
 
 
 def test_a_document_named_by_number_in_a_row_note_gives_its_date(bot):

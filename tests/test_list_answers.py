@@ -9,10 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.assistant import Assistant
-from bot.factory import build_index
-from bot.knowledge import Knowledge
-from config.settings import Settings
-from library.store import CorpusStore
+from tests.invented import assistant_for
 
 PLAN = """**KẾ HOẠCH**
 **Thông tin, tuyên truyền công tác cải cách hành chính tỉnh Bắc Kạn năm 2024**
@@ -78,15 +75,7 @@ Chủ trì duy trì chuyên mục "Cải cách hành chính" trên Cổng Thông
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("lists")
-    plans = root / "plans"
-    plans.mkdir()
-    (plans / "901_bac_kan.txt").write_text(PLAN, encoding="utf-8")
-    settings = Settings(data_dir=root / "data", embedder="hash")
-    store = CorpusStore(dirs=[plans])
-    index = build_index(settings, store=store)
-    parsed = {d.doc_id: d.parsed for d in store.documents()}
-    return Assistant(Knowledge(plans=parsed, index=index, vocab=store.vocab))
+    return assistant_for(PLAN, tmp_path_factory.mktemp("lists"), "901_bac_kan.txt")
 
 
 def test_list_question_names_every_entry_of_the_section_it_asks_for(bot):

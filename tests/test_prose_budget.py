@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.assistant import Assistant
-from bot.factory import build_index
-from bot.knowledge import Knowledge
-from config.settings import Settings
-from library.store import CorpusStore
+from tests.invented import assistant_for
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN
 Số: 51/KH-UBND
@@ -73,14 +70,7 @@ Lò Văn Mừng
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("prose-budget")
-    plans = root / "plans"
-    plans.mkdir()
-    (plans / "903_dien_bien.txt").write_text(PLAN, encoding="utf-8")
-    store = CorpusStore(dirs=[plans])
-    index = build_index(Settings(data_dir=root / "data", embedder="hash"), store=store)
-    return Assistant(Knowledge(plans={d.doc_id: d.parsed for d in store.documents()}, index=index,
-                               vocab=store.vocab))
+    return assistant_for(PLAN, tmp_path_factory.mktemp("prose-budget"), "903_dien_bien.txt")
 
 
 def test_an_agency_sum_written_in_the_funding_prose_is_the_answer(bot):

@@ -13,10 +13,10 @@ from bot.answerers.base import Ctx
 from bot.query import Query
 from bot.result import Result, found
 from corpus.duties import names_in
+from corpus.money import MONEY
 from corpus.records import ParsedPlan, Passage
 from corpus.vocab import fold
 
-MONEY = re.compile(r"\d[\d.,]*\s*(?:triệu|tỷ|nghìn|ngàn)?\s*đồng", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 
 

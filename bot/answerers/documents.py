@@ -190,10 +190,11 @@ class PlanFacts:
                 return None
             ids = [cands[0].hit.unit.doc_id]
         pp = ctx.k.plans[ids[0]]
-        refs = compose.document_references(pp, q.folded, q.topic_words, _other_numbers(q, pp))
+        others = _other_numbers(q, pp)
+        refs = compose.document_references(pp, q.folded, q.topic_words, others)
         asks_number = re.search(r"so hieu|so may|so bao nhieu|ngay ban hanh|ban hanh ngay|ky ngay|ngay nao|"
                                 r"ban hanh (khi nao|luc nao)", q.folded)
-        if refs and (compose.asks_cited_document(q.folded) or _other_numbers(q, pp)
+        if refs and (compose.asks_cited_document(q.folded) or others
                      or (asks_number and not q.doc_numbers and _describes_another_document(q, pp, refs[0][0]))):
             text, record = refs[0]
             extra = [r for _, r in refs[1:2] if r is not record]

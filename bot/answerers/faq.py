@@ -238,8 +238,8 @@ class FaqAnswerer:
             if not matches or not (accepted(matches[0]) and strong(matches[0])):
                 return None
             best: FaqMatch | None = matches[0]
-        elif first_accepted(matches):
-            best = first_accepted(matches)
+        elif (best := first_accepted(matches)) is not None:
+            pass
         else:
             matches = self.index.match(q, use_vectors=True)
             best = first_accepted(matches) or by_meaning(matches)
